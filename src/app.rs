@@ -1,0 +1,56 @@
+//! The `cinecut` command as a library function: check the inputs, run the pipeline, tell the user what
+//! happened and what to do next. `main.rs` only adds signal handling and exit codes.
+
+use crate::cancel::Cancel;
+use crate::cli::Args;
+use crate::config::RunConfig;
+use crate::error::Result;
+use crate::media::Tools;
+use crate::pipeline::{self, Reporter, Stage};
+
+pub fn run(args: &Args, cancel: &Cancel, mut reporter: impl Reporter) -> Result<()> {
+    let tools = Tools::locate()?;
+    let cfg = RunConfig::from_args(args, &tools, cancel)?;
+    reporter.note(&format!(
+        "cinecut: {} (vibe {})",
+        cfg.source.display(),
+        cfg.vibe.name
+    ));
+    reporter.note(&format!("work dir: {}", cfg.work_dir.display()));
+    let outcome = pipeline::run(&cfg, &tools, cancel, &mut reporter)?;
+    if !outcome.skipped.is_empty() {
+        let names: Vec<_> = outcome.skipped.iter().map(|s| s.name()).collect();
+        reporter.note(&format!(
+            "resumed: skipped {} (already complete)",
+            names.join(", ")
+        ));
+    }
+    if cfg.review {
+        let manifest = outcome.work_dir.join("TRAILER_MANIFEST.json");
+        reporter.note(&format!(
+            "review the cut list: {}\nthen render it with:\n  cinecut {} --manifest {}",
+            manifest.display(),
+            shell_word(&cfg.source.to_string_lossy()),
+            shell_word(&manifest.to_string_lossy())
+        ));
+    } else if cfg.until < Stage::Conform {
+        reporter.note(&format!(
+            "stopped after stage {} as asked (--until); run without --until to continue",
+            cfg.until
+        ));
+    } else {
+        reporter.note(&format!("trailer: {}", cfg.output.display()));
+    }
+    Ok(())
+}
+
+/// Quote a path for a command the user will paste into a POSIX shell.
+fn shell_word(s: &str) -> String {
+    if s.chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}

@@ -1,0 +1,98 @@
+//! The command line as typed (clap derive). Nothing here checks files or talks to FFmpeg: `config.rs` turns
+//! these raw arguments into a checked `RunConfig`.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::pipeline::Stage;
+
+const EXAMPLES: &str = "\
+Examples:
+  cinecut film.mkv -s film.srt -v thriller
+      make film_trailer_thriller.mp4 next to film.mkv
+  cinecut film.mkv -s film.srt -v 'sci fi' --until proxy
+      run only the analysis pass; run the same command again to continue where it stopped
+  cinecut film.mkv -s film.srt -v drama --review
+      stop after choosing the clips; edit TRAILER_MANIFEST.json, then render it with --manifest
+  cinecut vibes
+      list the 18 vibes and what each one does
+
+The work dir (<film>_cinecut_work/ next to the film, or --work-dir) keeps everything needed to resume:
+run the same command again after a crash or Ctrl-C and finished stages are skipped.";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "cinecut",
+    version,
+    about = "Turn a feature film and its subtitles into a vibe-styled trailer, with an editable cut list",
+    after_help = EXAMPLES,
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true
+)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// The film (any format FFmpeg reads: mkv, mp4, mov, avi, …)
+    #[arg(value_name = "VIDEO", required_unless_present = "manifest")]
+    pub video: Option<PathBuf>,
+
+    /// Subtitles for the film (SRT, ASS/SSA or WebVTT)
+    #[arg(short = 's', long, value_name = "FILE")]
+    pub subtitle: Option<PathBuf>,
+
+    /// The trailer's style: action, thriller, romance, sci-fi, … (`cinecut vibes` lists all 18)
+    #[arg(
+        short = 'v',
+        long,
+        value_name = "NAME",
+        required_unless_present = "manifest"
+    )]
+    pub vibe: Option<String>,
+
+    /// Where to write the trailer [default: <film dir>/<film>_trailer_<vibe>.mp4]
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Work dir for resumable state [default: <film dir>/<film>_cinecut_work]
+    #[arg(long, value_name = "DIR")]
+    pub work_dir: Option<PathBuf>,
+
+    /// Ignore any checkpoint and redo every stage
+    #[arg(long)]
+    pub fresh: bool,
+
+    /// Run up to and including this stage, then stop
+    #[arg(long, value_name = "STAGE", value_parser = parse_stage)]
+    pub until: Option<Stage>,
+
+    /// Stop after choosing the clips, to review and edit TRAILER_MANIFEST.json before rendering
+    #[arg(long, conflicts_with_all = ["until", "manifest"])]
+    pub review: bool,
+
+    /// Render this (edited) TRAILER_MANIFEST.json exactly as written
+    #[arg(short = 'm', long, value_name = "FILE")]
+    pub manifest: Option<PathBuf>,
+
+    /// No progress output (errors and warnings are still shown)
+    #[arg(short = 'q', long, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Also log the FFmpeg commands and each stage's details
+    #[arg(long)]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List the vibes and their parameters
+    Vibes,
+}
+
+fn parse_stage(s: &str) -> Result<Stage, String> {
+    Stage::from_name(s).ok_or_else(|| {
+        let names: Vec<_> = Stage::ALL.iter().map(|s| s.name()).collect();
+        format!("unknown stage '{s}'; the stages are {}", names.join(", "))
+    })
+}

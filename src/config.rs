@@ -1,0 +1,210 @@
+//! Raw arguments → a checked `RunConfig`. Every check a user can fail runs here, before the work dir is created
+//! and before the first decode: the film is a readable file with a video stream, the subtitles exist, the vibe is
+//! known, FFmpeg is present and new enough, and the output can be written. Each failure names the file and the fix.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use crate::cancel::Cancel;
+use crate::cli::Args;
+use crate::error::{Error, Result};
+use crate::media::{Probe, Tools, probe};
+use crate::pipeline::{Stage, workdir::default_work_dir};
+use crate::story::Vibe;
+
+#[derive(Debug, Clone)]
+pub struct RunConfig {
+    /// Absolute path of the film (symlinks are kept, so the work dir sits beside the path the user gave).
+    pub source: PathBuf,
+    pub subtitle: Option<PathBuf>,
+    pub vibe: &'static Vibe,
+    pub output: PathBuf,
+    pub work_dir: PathBuf,
+    pub fresh: bool,
+    /// The last stage to run.
+    pub until: Stage,
+    pub review: bool,
+    pub manifest: Option<PathBuf>,
+    pub probe: Probe,
+}
+
+impl RunConfig {
+    pub fn from_args(args: &Args, tools: &Tools, cancel: &Cancel) -> Result<RunConfig> {
+        let manifest = match &args.manifest {
+            Some(m) => Some(readable_file(
+                m,
+                "manifest",
+                "pass the TRAILER_MANIFEST.json that --review wrote",
+            )?),
+            None => None,
+        };
+        let (video, vibe_name) = match (&args.video, &args.vibe, &manifest) {
+            (Some(v), Some(vibe), _) => (v.clone(), vibe.clone()),
+            (video, vibe, Some(m)) => {
+                let (mv, mvibe) = manifest_source(m)?;
+                (video.clone().unwrap_or(mv), vibe.clone().unwrap_or(mvibe))
+            }
+            _ => {
+                return Err(Error::Usage {
+                    problem: "a film and a vibe are needed".into(),
+                    fix: "cinecut FILM -s SUBTITLES -v VIBE (see cinecut --help)".into(),
+                });
+            }
+        };
+        let source = readable_file(&video, "film", "check the path; pass the film file itself")?;
+        let subtitle = match &args.subtitle {
+            Some(s) => Some(readable_file(
+                s,
+                "subtitle file",
+                "check the path given to -s/--subtitle",
+            )?),
+            None => None,
+        };
+        let vibe = Vibe::parse(&vibe_name)?;
+
+        let probe = probe(tools, &source, cancel)?;
+        if probe.video().is_none() {
+            return Err(Error::bad_input(
+                &source,
+                "has no video stream (only audio or data)",
+                "pass the film's video file, not its soundtrack",
+            ));
+        }
+
+        let output = match &args.output {
+            Some(o) => std::path::absolute(o).map_err(|e| Error::io(o, "bad output path", e))?,
+            None => default_output(&source, vibe.name),
+        };
+        check_output(&output, &source)?;
+
+        let work_dir = match &args.work_dir {
+            Some(w) => std::path::absolute(w).map_err(|e| Error::io(w, "bad work-dir path", e))?,
+            None => default_work_dir(&source),
+        };
+        if work_dir.exists() && !work_dir.is_dir() {
+            return Err(Error::bad_input(
+                &work_dir,
+                "the work dir path exists and is not a folder",
+                "pass another --work-dir",
+            ));
+        }
+
+        let until = if args.review {
+            Stage::Narrative
+        } else {
+            args.until.unwrap_or(Stage::Conform)
+        };
+        Ok(RunConfig {
+            source,
+            subtitle,
+            vibe,
+            output,
+            work_dir,
+            fresh: args.fresh,
+            until,
+            review: args.review,
+            manifest,
+            probe,
+        })
+    }
+}
+
+/// `<film dir>/<stem>_trailer_<vibe>.mp4`, with `-` in the vibe as `_` (as the earlier tool named it).
+pub fn default_output(source: &Path, vibe: &str) -> PathBuf {
+    let stem = source.file_stem().unwrap_or_default().to_string_lossy();
+    source
+        .parent()
+        .unwrap_or(Path::new("."))
+        .join(format!("{stem}_trailer_{}.mp4", vibe.replace('-', "_")))
+}
+
+/// Absolute path of an existing, readable regular file; otherwise a bad-input error naming it.
+fn readable_file(path: &Path, what: &str, fix: &str) -> Result<PathBuf> {
+    let abs = std::path::absolute(path).map_err(|e| Error::io(path, "bad path", e))?;
+    let meta = std::fs::metadata(&abs).map_err(|e| {
+        let problem = if e.kind() == std::io::ErrorKind::NotFound {
+            format!("{what} not found")
+        } else {
+            format!("cannot read the {what}: {e}")
+        };
+        Error::bad_input(&abs, problem, fix)
+    })?;
+    if meta.is_dir() {
+        return Err(Error::bad_input(
+            &abs,
+            format!("is a folder, not a {what}"),
+            fix,
+        ));
+    }
+    File::open(&abs).map_err(|e| {
+        Error::bad_input(
+            &abs,
+            format!("cannot read the {what}: {e}"),
+            "check the file's permissions (chmod u+r)",
+        )
+    })?;
+    if meta.len() == 0 {
+        return Err(Error::bad_input(
+            &abs,
+            format!("the {what} is empty (0 bytes)"),
+            fix,
+        ));
+    }
+    Ok(abs)
+}
+
+/// The film and vibe a manifest names (`source_file` may be relative to the manifest).
+fn manifest_source(manifest: &Path) -> Result<(PathBuf, String)> {
+    let bad = |problem: String| {
+        Error::bad_input(
+            manifest,
+            problem,
+            "pass a TRAILER_MANIFEST.json written by cinecut",
+        )
+    };
+    let text = std::fs::read(manifest).map_err(|e| bad(format!("cannot read: {e}")))?;
+    let v: serde_json::Value =
+        serde_json::from_slice(&text).map_err(|e| bad(format!("not valid JSON: {e}")))?;
+    let source = v["source_file"]
+        .as_str()
+        .ok_or_else(|| bad("source_file is missing".into()))?;
+    let vibe = v["vibe"]
+        .as_str()
+        .ok_or_else(|| bad("vibe is missing".into()))?;
+    let base = manifest.parent().unwrap_or(Path::new("."));
+    Ok((base.join(source), vibe.to_string()))
+}
+
+fn check_output(output: &Path, source: &Path) -> Result<()> {
+    if output == source {
+        return Err(Error::bad_input(
+            output,
+            "the output would overwrite the film",
+            "pass another -o/--output",
+        ));
+    }
+    let dir = output.parent().unwrap_or(Path::new("."));
+    if !dir.is_dir() {
+        return Err(Error::bad_input(
+            output,
+            "the output's folder does not exist",
+            "create the folder or pass another -o/--output",
+        ));
+    }
+    if output.is_dir() {
+        return Err(Error::bad_input(
+            output,
+            "the output is a folder",
+            "pass a file name to -o/--output",
+        ));
+    }
+    // Fail now rather than after the render: an unnamed temp file is gone the moment it closes.
+    tempfile::tempfile_in(dir).map_err(|e| {
+        Error::bad_input(
+            output,
+            format!("cannot write in the output's folder: {e}"),
+            "pass an -o/--output in a folder you can write to",
+        )
+    })?;
+    Ok(())
+}

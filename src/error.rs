@@ -1,0 +1,123 @@
+//! The one error type. Every variant a user can act on says what failed, on which file, and what to do next;
+//! `exit_code` maps it to the documented exit status (2 bad input, 1 runtime failure, 130 interrupted).
+
+use std::io;
+use std::path::PathBuf;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A file or option the user gave is wrong. Exit 2.
+    #[error("{}: {problem}\n  fix: {fix}", path.display())]
+    BadInput {
+        path: PathBuf,
+        problem: String,
+        fix: String,
+    },
+
+    /// A command-line problem not tied to one file. Exit 2.
+    #[error("{problem}\n  fix: {fix}")]
+    Usage { problem: String, fix: String },
+
+    #[error("unknown vibe '{given}'{suggestion}\n  fix: run `cinecut vibes` to list the 18 vibes")]
+    UnknownVibe { given: String, suggestion: String },
+
+    #[error("{tool} was not found ({looked})\n  fix: {hint}")]
+    ToolMissing {
+        tool: &'static str,
+        looked: String,
+        hint: String,
+    },
+
+    #[error("{}: FFmpeg {found} is too old; CineCut needs FFmpeg {need} or newer\n  fix: {hint}", path.display())]
+    ToolTooOld {
+        path: PathBuf,
+        found: String,
+        need: &'static str,
+        hint: String,
+    },
+
+    #[error(
+        "work dir {} is in use by another cinecut run{pid}\n  fix: wait for that run to finish, or pass --work-dir to use another directory",
+        dir.display()
+    )]
+    Locked { dir: PathBuf, pid: String },
+
+    /// A file-system operation failed; `action` says what we were doing.
+    #[error("{}: {action}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        action: &'static str,
+        #[source]
+        source: io::Error,
+    },
+
+    /// An FFmpeg or ffprobe run failed: what it was for, the command, and the tail of what it said.
+    #[error("{what} failed ({status})\n  command: {command}\n  FFmpeg said:\n{tail}")]
+    Process {
+        what: String,
+        status: String,
+        command: String,
+        tail: String,
+    },
+
+    /// A stage whose issue has not landed yet. Says so plainly instead of faking an output.
+    #[error(
+        "stage {0} is not implemented yet\n  fix: stop before it with --until (the stages that work are listed in the README)"
+    )]
+    NotImplemented(&'static str),
+
+    /// Something went wrong inside a stage that is not the user's input; the message carries the context.
+    #[error("{0}")]
+    Runtime(String),
+
+    #[error("interrupted")]
+    Interrupted,
+}
+
+impl Error {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::BadInput { .. }
+            | Error::Usage { .. }
+            | Error::UnknownVibe { .. }
+            | Error::ToolMissing { .. }
+            | Error::ToolTooOld { .. }
+            | Error::Locked { .. } => 2,
+            Error::Interrupted => 130,
+            _ => 1,
+        }
+    }
+
+    pub fn io(path: impl Into<PathBuf>, action: &'static str, source: io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            action,
+            source,
+        }
+    }
+
+    pub fn bad_input(
+        path: impl Into<PathBuf>,
+        problem: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Self {
+        Error::BadInput {
+            path: path.into(),
+            problem: problem.into(),
+            fix: fix.into(),
+        }
+    }
+}
+
+/// Attach a path and an action to an `io::Result`.
+pub trait IoContext<T> {
+    fn at(self, path: impl Into<PathBuf>, action: &'static str) -> Result<T>;
+}
+
+impl<T> IoContext<T> for io::Result<T> {
+    fn at(self, path: impl Into<PathBuf>, action: &'static str) -> Result<T> {
+        self.map_err(|e| Error::io(path, action, e))
+    }
+}

@@ -1,0 +1,4 @@
+//! Getting the film in: the single analysis pass (`analysis`: proxy, per-frame signals, shots, audio envelope),
+//! the subtitles, and the keyframes.
+
+pub mod analysis;

@@ -1,0 +1,43 @@
+//! `cinecut`: parse, run, map errors to exit codes (0 ok, 1 runtime failure, 2 bad input, 130 interrupted).
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use cinecut::cli::{Args, Command};
+use cinecut::{Cancel, Error, app, ui};
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    if let Some(Command::Vibes) = args.command {
+        print!("{}", cinecut::story::vibes::vibes_table());
+        return ExitCode::SUCCESS;
+    }
+    let reporter = ui::TerminalReporter::new(args.quiet);
+    ui::init_logging(args.verbose, reporter.log_writer());
+
+    let cancel = Cancel::new();
+    let handler_cancel = cancel.clone();
+    // First Ctrl-C: stop the running FFmpeg and exit cleanly with the checkpoint intact. Second: leave now
+    // (children die with us through PR_SET_PDEATHSIG).
+    let _ = ctrlc::set_handler(move || {
+        if handler_cancel.is_cancelled() {
+            std::process::exit(130);
+        }
+        handler_cancel.cancel();
+    });
+
+    match app::run(&args, &cancel, reporter) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Error::Interrupted) => {
+            eprintln!(
+                "cinecut: interrupted; run the same command again to continue where it stopped"
+            );
+            ExitCode::from(130)
+        }
+        Err(e) => {
+            eprintln!("cinecut: error: {e}");
+            ExitCode::from(e.exit_code() as u8)
+        }
+    }
+}

@@ -1,0 +1,137 @@
+//! Walks the stages in order. A stage is skipped only when the checkpoint says it is complete, with the same
+//! input key, and its outputs are still there; otherwise it and every later stage run again. The checkpoint is
+//! saved after each stage, so an interrupted run resumes at the stage it was in.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use super::checkpoint::{PipelineCheckpoint, fingerprint, load_checkpoint, save_checkpoint};
+use super::stages::{self, StageCtx};
+use super::workdir::WorkDir;
+use super::{Reporter, Stage};
+use crate::cancel::Cancel;
+use crate::config::RunConfig;
+use crate::error::{IoContext, Result};
+use crate::media::Tools;
+
+/// What a run did, for the caller and for tests (the proof that a resume skipped work).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RunOutcome {
+    pub ran: Vec<Stage>,
+    pub skipped: Vec<Stage>,
+    /// The last stage that completed in this run or before it.
+    pub last_complete: Option<Stage>,
+    pub work_dir: PathBuf,
+}
+
+/// The stages a run covers: everything up to `until`, or only assembly and conform when rendering a manifest.
+fn planned_stages(cfg: &RunConfig) -> Vec<Stage> {
+    Stage::ALL
+        .into_iter()
+        .filter(|s| *s <= cfg.until)
+        .filter(|s| cfg.manifest.is_none() || *s >= Stage::Assembly)
+        .collect()
+}
+
+pub fn run(
+    cfg: &RunConfig,
+    tools: &Tools,
+    cancel: &Cancel,
+    reporter: &mut dyn Reporter,
+) -> Result<RunOutcome> {
+    let work = WorkDir::open(&cfg.work_dir)?;
+    let fp = fingerprint(&cfg.source).at(&cfg.source, "cannot read the film")?;
+    let mut ckpt = match (cfg.fresh, load_checkpoint(work.root())) {
+        (true, _) | (false, None) => None,
+        (false, Some(c)) if c.source_file != cfg.source.to_string_lossy() => {
+            reporter.note(&format!(
+                "the checkpoint in {} is for another film ({}); starting fresh",
+                work.root().display(),
+                c.source_file
+            ));
+            None
+        }
+        (false, Some(c)) if c.source_fingerprint.as_ref() != Some(&fp) => {
+            reporter.note("the film changed since the checkpoint was written; starting fresh");
+            None
+        }
+        (false, Some(c)) => Some(c),
+    }
+    .unwrap_or_else(|| PipelineCheckpoint::new(&cfg.source, Some(fp), cfg.vibe.name));
+    ckpt.vibe = cfg.vibe.name.to_string();
+
+    let ctx = StageCtx {
+        cfg,
+        tools,
+        work: &work,
+        cancel,
+    };
+    let mut outcome = RunOutcome {
+        work_dir: work.root().to_path_buf(),
+        ..Default::default()
+    };
+    let mut prev_key = String::new();
+    for stage in planned_stages(cfg) {
+        cancel.check()?;
+        let key = stage_key(&prev_key, stage, &stages::inputs(stage, &ctx)?);
+        let recorded = ckpt.stage_key(stage).map(str::to_string);
+        if ckpt.is_stage_complete(stage)
+            && recorded.as_deref() == Some(key.as_str())
+            && stages::outputs_present(stage, &ctx)
+        {
+            reporter.stage_skipped(stage, "complete, inputs unchanged");
+            outcome.skipped.push(stage);
+        } else {
+            if ckpt.is_stage_complete(stage) {
+                reporter.note(&format!("{stage}: its inputs or outputs changed since the last run; redoing it and every later stage"));
+            }
+            // Forget this stage and the later ones on disk before touching their outputs, so a crash in the
+            // middle can never leave a "complete" mark next to half-replaced artifacts.
+            ckpt.invalidate_from(stage);
+            save_checkpoint(&ckpt, work.root()).at(work.root(), "cannot save the checkpoint")?;
+            reporter.stage_started(stage);
+            let started = Instant::now();
+            let summary = stages::run(stage, &ctx, &mut ckpt, reporter.progress())?;
+            ckpt.mark_stage_complete_with_key(stage, &key);
+            save_checkpoint(&ckpt, work.root()).at(work.root(), "cannot save the checkpoint")?;
+            reporter.stage_finished(stage, started.elapsed(), &summary);
+            outcome.ran.push(stage);
+        }
+        outcome.last_complete = Some(stage);
+        prev_key = key;
+    }
+    Ok(outcome)
+}
+
+/// Chained: a stage's key covers its own inputs and the key of the stage before it, so any upstream change
+/// reaches every later stage and no earlier one.
+fn stage_key(prev: &str, stage: Stage, inputs: &serde_json::Value) -> String {
+    let mut h = blake3::Hasher::new();
+    h.update(prev.as_bytes());
+    h.update(b"\0");
+    h.update(stage.name().as_bytes());
+    h.update(b"\0");
+    h.update(inputs.to_string().as_bytes());
+    h.finalize().to_hex()[..32].to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn keys_chain_and_change_with_inputs() {
+        let a = stage_key("", Stage::Proxy, &json!({"v": 1}));
+        let b = stage_key("", Stage::Proxy, &json!({"v": 2}));
+        assert_ne!(a, b);
+        let next_a = stage_key(&a, Stage::Subtitles, &json!({}));
+        let next_b = stage_key(&b, Stage::Subtitles, &json!({}));
+        assert_ne!(next_a, next_b, "an upstream change reaches later stages");
+        assert_eq!(
+            next_a,
+            stage_key(&a, Stage::Subtitles, &json!({})),
+            "stable"
+        );
+    }
+}

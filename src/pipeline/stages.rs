@@ -1,0 +1,85 @@
+//! Glue between the runner and the stage modules: what each stage's key covers, whether its outputs are still
+//! on disk, and the call that runs it. The stages themselves live in the folder named for their part of the
+//! work (`ingest/`, `analyze/`, `story/`, `sound/`, `render/`) and take data and return data; writing their
+//! results into the work dir and the checkpoint happens here.
+
+use serde_json::json;
+
+use super::checkpoint::PipelineCheckpoint;
+use super::workdir::WorkDir;
+use super::{Progress, Stage};
+use crate::cancel::Cancel;
+use crate::config::RunConfig;
+use crate::error::{Error, Result};
+use crate::ingest::analysis;
+use crate::media::Tools;
+
+/// Everything a stage may read.
+pub struct StageCtx<'a> {
+    pub cfg: &'a RunConfig,
+    pub tools: &'a Tools,
+    pub work: &'a WorkDir,
+    pub cancel: &'a Cancel,
+}
+
+/// The inputs that change a stage's answer, besides the stages before it (those arrive through the chained key).
+pub fn inputs(stage: Stage, ctx: &StageCtx) -> Result<serde_json::Value> {
+    let cfg = ctx.cfg;
+    Ok(match stage {
+        Stage::Proxy => json!({
+            "version": analysis::VERSION,
+            "source": cfg.source,
+            "settings": analysis::Settings::default(),
+        }),
+        Stage::Subtitles => json!({
+            "subtitle": cfg.subtitle,
+            "subtitle_hash": match &cfg.subtitle {
+                Some(p) => Some(blake3::hash(&std::fs::read(p).map_err(|e| Error::io(p, "cannot read", e))?).to_hex().to_string()),
+                None => None,
+            },
+        }),
+        Stage::Narrative => json!({ "vibe": cfg.vibe.name }),
+        Stage::Assembly => json!({
+            "manifest": match &cfg.manifest {
+                Some(p) => Some(blake3::hash(&std::fs::read(p).map_err(|e| Error::io(p, "cannot read", e))?).to_hex().to_string()),
+                None => None,
+            },
+        }),
+        Stage::Conform => json!({ "output": cfg.output }),
+        Stage::Keyframes | Stage::Inference | Stage::Structural => json!({}),
+    })
+}
+
+/// A complete stage whose files were deleted must run again.
+pub fn outputs_present(stage: Stage, ctx: &StageCtx) -> bool {
+    match stage {
+        Stage::Proxy => analysis::OUTPUTS
+            .iter()
+            .all(|rel| ctx.work.path(rel).is_file()),
+        _ => true,
+    }
+}
+
+/// Run one stage, store its results, and return a one-line summary for the user.
+pub fn run(
+    stage: Stage,
+    ctx: &StageCtx,
+    ckpt: &mut PipelineCheckpoint,
+    progress: &mut dyn Progress,
+) -> Result<String> {
+    match stage {
+        Stage::Proxy => {
+            let out = analysis::run(
+                ctx.tools,
+                &ctx.cfg.probe,
+                ctx.work,
+                &analysis::Settings::default(),
+                ctx.cancel,
+                progress,
+            )?;
+            ckpt.proxy_path = Some(analysis::PROXY.to_string());
+            Ok(out.summary())
+        }
+        other => Err(Error::NotImplemented(other.name())),
+    }
+}
