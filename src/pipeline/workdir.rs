@@ -131,8 +131,9 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> io::Result<()> {
 
 fn temp_file_in(dir: &Path, target: &Path) -> io::Result<tempfile::NamedTempFile> {
     let name = target.file_name().unwrap_or_default().to_string_lossy();
+    let prefix = format!(".{name}.");
     let mut builder = tempfile::Builder::new();
-    builder.prefix(&format!(".{name}.")).suffix(TEMP_MARKER);
+    builder.prefix(&prefix).suffix(TEMP_MARKER);
     // tempfile creates 0600 files; artifacts should get the usual umask-derived mode like any other file.
     #[cfg(unix)]
     {
