@@ -11,19 +11,12 @@ use crate::pipeline::{self, Reporter, Stage};
 pub fn run(args: &Args, cancel: &Cancel, mut reporter: impl Reporter) -> Result<()> {
     let tools = Tools::locate()?;
     let cfg = RunConfig::from_args(args, &tools, cancel)?;
-    reporter.note(&format!(
-        "cinecut: {} (vibe {})",
-        cfg.source.display(),
-        cfg.vibe.name
-    ));
+    reporter.note(&format!("cinecut: {} (vibe {})", cfg.source.display(), cfg.vibe.name));
     reporter.note(&format!("work dir: {}", cfg.work_dir.display()));
     let outcome = pipeline::run(&cfg, &tools, cancel, &mut reporter)?;
     if !outcome.skipped.is_empty() {
         let names: Vec<_> = outcome.skipped.iter().map(|s| s.name()).collect();
-        reporter.note(&format!(
-            "resumed: skipped {} (already complete)",
-            names.join(", ")
-        ));
+        reporter.note(&format!("resumed: skipped {} (already complete)", names.join(", ")));
     }
     if cfg.review {
         let manifest = outcome.work_dir.join("TRAILER_MANIFEST.json");
@@ -46,9 +39,7 @@ pub fn run(args: &Args, cancel: &Cancel, mut reporter: impl Reporter) -> Result<
 
 /// Quote a path for a command the user will paste into a POSIX shell.
 fn shell_word(s: &str) -> String {
-    if s.chars()
-        .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c))
-    {
+    if s.chars().all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c)) {
         s.to_string()
     } else {
         format!("'{}'", s.replace('\'', r"'\''"))

@@ -43,12 +43,7 @@ pub struct Args {
     pub subtitle: Option<PathBuf>,
 
     /// The trailer's style: action, thriller, romance, sci-fi, … (`cinecut vibes` lists all 18)
-    #[arg(
-        short = 'v',
-        long,
-        value_name = "NAME",
-        required_unless_present = "manifest"
-    )]
+    #[arg(short = 'v', long, value_name = "NAME", required_unless_present = "manifest")]
     pub vibe: Option<String>,
 
     /// Where to write the trailer [default: <film dir>/<film>_trailer_<vibe>.mp4]

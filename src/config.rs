@@ -130,11 +130,7 @@ fn readable_file(path: &Path, what: &str, fix: &str) -> Result<PathBuf> {
         Error::bad_input(&abs, problem, fix)
     })?;
     if meta.is_dir() {
-        return Err(Error::bad_input(
-            &abs,
-            format!("is a folder, not a {what}"),
-            fix,
-        ));
+        return Err(Error::bad_input(&abs, format!("is a folder, not a {what}"), fix));
     }
     File::open(&abs).map_err(|e| {
         Error::bad_input(
@@ -144,33 +140,20 @@ fn readable_file(path: &Path, what: &str, fix: &str) -> Result<PathBuf> {
         )
     })?;
     if meta.len() == 0 {
-        return Err(Error::bad_input(
-            &abs,
-            format!("the {what} is empty (0 bytes)"),
-            fix,
-        ));
+        return Err(Error::bad_input(&abs, format!("the {what} is empty (0 bytes)"), fix));
     }
     Ok(abs)
 }
 
 /// The film and vibe a manifest names (`source_file` may be relative to the manifest).
 fn manifest_source(manifest: &Path) -> Result<(PathBuf, String)> {
-    let bad = |problem: String| {
-        Error::bad_input(
-            manifest,
-            problem,
-            "pass a TRAILER_MANIFEST.json written by cinecut",
-        )
-    };
+    let bad = |problem: String| Error::bad_input(manifest, problem, "pass a TRAILER_MANIFEST.json written by cinecut");
     let text = std::fs::read(manifest).map_err(|e| bad(format!("cannot read: {e}")))?;
-    let v: serde_json::Value =
-        serde_json::from_slice(&text).map_err(|e| bad(format!("not valid JSON: {e}")))?;
+    let v: serde_json::Value = serde_json::from_slice(&text).map_err(|e| bad(format!("not valid JSON: {e}")))?;
     let source = v["source_file"]
         .as_str()
         .ok_or_else(|| bad("source_file is missing".into()))?;
-    let vibe = v["vibe"]
-        .as_str()
-        .ok_or_else(|| bad("vibe is missing".into()))?;
+    let vibe = v["vibe"].as_str().ok_or_else(|| bad("vibe is missing".into()))?;
     let base = manifest.parent().unwrap_or(Path::new("."));
     Ok((base.join(source), vibe.to_string()))
 }

@@ -98,11 +98,7 @@ impl Error {
         }
     }
 
-    pub fn bad_input(
-        path: impl Into<PathBuf>,
-        problem: impl Into<String>,
-        fix: impl Into<String>,
-    ) -> Self {
+    pub fn bad_input(path: impl Into<PathBuf>, problem: impl Into<String>, fix: impl Into<String>) -> Self {
         Error::BadInput {
             path: path.into(),
             problem: problem.into(),

@@ -30,9 +30,7 @@ fn main() -> ExitCode {
     match app::run(&args, &cancel, reporter) {
         Ok(()) => ExitCode::SUCCESS,
         Err(Error::Interrupted) => {
-            eprintln!(
-                "cinecut: interrupted; run the same command again to continue where it stopped"
-            );
+            eprintln!("cinecut: interrupted; run the same command again to continue where it stopped");
             ExitCode::from(130)
         }
         Err(e) => {

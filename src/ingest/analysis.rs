@@ -54,9 +54,9 @@ pub fn run(
     cancel: &Cancel,
     progress: &mut dyn Progress,
 ) -> Result<AnalysisOutput> {
-    let video = source.video().ok_or_else(|| {
-        Error::bad_input(&source.path, "has no video stream", "pass a video file")
-    })?;
+    let video = source
+        .video()
+        .ok_or_else(|| Error::bad_input(&source.path, "has no video stream", "pass a video file"))?;
     work.write_json(PROBE, source)?;
     let duration_s = source.duration().unwrap_or(0.0);
 

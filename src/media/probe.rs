@@ -61,11 +61,7 @@ impl StreamInfo {
         let (w, h) = (self.width?, self.height?);
         let (sn, sd) = self.sar.unwrap_or((1, 1));
         let w = ((w as u64 * sn as u64) / sd.max(1) as u64) as u32;
-        Some(if self.rotation % 180 == 90 {
-            (h, w)
-        } else {
-            (w, h)
-        })
+        Some(if self.rotation % 180 == 90 { (h, w) } else { (w, h) })
     }
 }
 
@@ -98,16 +94,11 @@ impl Probe {
     }
 
     pub fn audio_count(&self) -> usize {
-        self.streams
-            .iter()
-            .filter(|s| s.kind == StreamKind::Audio)
-            .count()
+        self.streams.iter().filter(|s| s.kind == StreamKind::Audio).count()
     }
 
     pub fn subtitles(&self) -> impl Iterator<Item = &StreamInfo> {
-        self.streams
-            .iter()
-            .filter(|s| s.kind == StreamKind::Subtitle)
+        self.streams.iter().filter(|s| s.kind == StreamKind::Subtitle)
     }
 
     /// Best known duration: the container's, else the video stream's.
@@ -128,7 +119,11 @@ pub fn probe(tools: &Tools, path: &Path, cancel: &Cancel) -> Result<Probe> {
             path,
             format!(
                 "FFmpeg cannot read this file as media:\n{}",
-                if tail.is_empty() { "    (no details)".into() } else { tail }
+                if tail.is_empty() {
+                    "    (no details)".into()
+                } else {
+                    tail
+                }
             ),
             "check that it is a complete video file; a partial download or a renamed non-video file cannot be read",
         ),
@@ -206,10 +201,7 @@ impl From<RawStream> for StreamInfo {
             rotation,
             frame_rate: ratio(&r.avg_frame_rate, '/').or_else(|| ratio(&r.r_frame_rate, '/')),
             nb_frames: r.nb_frames.as_deref().and_then(|n| n.parse().ok()),
-            bits_per_raw_sample: r
-                .bits_per_raw_sample
-                .as_deref()
-                .and_then(|n| n.parse().ok()),
+            bits_per_raw_sample: r.bits_per_raw_sample.as_deref().and_then(|n| n.parse().ok()),
             sample_rate: r.sample_rate.as_deref().and_then(|n| n.parse().ok()),
             channels: r.channels,
             channel_layout: r.channel_layout,

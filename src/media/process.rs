@@ -42,13 +42,7 @@ impl FfCommand {
             args: Vec::new(),
             what: what.into(),
         }
-        .args([
-            "-hide_banner",
-            "-nostdin",
-            "-nostats",
-            "-loglevel",
-            "warning",
-        ])
+        .args(["-hide_banner", "-nostdin", "-nostats", "-loglevel", "warning"])
     }
 
     pub fn ffprobe(tools: &Tools, what: impl Into<String>) -> Self {
@@ -70,8 +64,7 @@ impl FfCommand {
         I: IntoIterator<Item = S>,
         S: AsRef<OsStr>,
     {
-        self.args
-            .extend(args.into_iter().map(|a| a.as_ref().to_os_string()));
+        self.args.extend(args.into_iter().map(|a| a.as_ref().to_os_string()));
         self
     }
 
@@ -249,11 +242,7 @@ impl FfReader {
         // Drain anything left so FFmpeg is not blocked on a full pipe while we wait for it.
         let _ = std::io::copy(&mut self.stdout, &mut std::io::sink());
         let status = self.child.wait()?;
-        let tail = self
-            .tail
-            .take()
-            .and_then(|t| t.join().ok())
-            .unwrap_or_default();
+        let tail = self.tail.take().and_then(|t| t.join().ok()).unwrap_or_default();
         self.command.check_status(status, &tail, cancel)?;
         Ok(tail.text())
     }
@@ -264,10 +253,7 @@ struct ChildGuard(Option<Child>);
 
 impl ChildGuard {
     fn stdout_take(&mut self) -> ChildStdout {
-        self.0
-            .as_mut()
-            .and_then(|c| c.stdout.take())
-            .expect("stdout was piped")
+        self.0.as_mut().and_then(|c| c.stdout.take()).expect("stdout was piped")
     }
 
     fn wait(&mut self) -> Result<ExitStatus> {
@@ -308,12 +294,7 @@ impl StderrTail {
                 break;
             }
             let text = String::from_utf8_lossy(&buf);
-            let line = text
-                .trim_end()
-                .rsplit('\r')
-                .next()
-                .unwrap_or("")
-                .to_string();
+            let line = text.trim_end().rsplit('\r').next().unwrap_or("").to_string();
             tail.push(line);
             buf.clear();
         }
@@ -367,10 +348,7 @@ fn file_arg(p: &OsStr) -> OsString {
 }
 
 fn shell_quote(s: &str) -> String {
-    if !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./:=,+@%".contains(c))
-    {
+    if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_./:=,+@%".contains(c)) {
         s.to_string()
     } else {
         format!("'{}'", s.replace('\'', r"'\''"))
@@ -386,14 +364,7 @@ fn die_with_parent(cmd: &mut Command) {
     // SAFETY: only async-signal-safe calls (prctl, getppid, _exit) run between fork and exec.
     unsafe {
         cmd.pre_exec(move || {
-            if libc::prctl(
-                libc::PR_SET_PDEATHSIG,
-                libc::SIGKILL as libc::c_ulong,
-                0,
-                0,
-                0,
-            ) != 0
-            {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong, 0, 0, 0) != 0 {
                 return Err(std::io::Error::last_os_error());
             }
             // The parent may have died between fork and prctl; then nobody will send the signal.
@@ -439,13 +410,7 @@ mod tests {
 
     #[test]
     fn dash_paths_are_made_explicit() {
-        assert_eq!(
-            file_arg(OsStr::new("-x.mp4")),
-            OsString::from("file:-x.mp4")
-        );
-        assert_eq!(
-            file_arg(OsStr::new("/a/-x.mp4")),
-            OsString::from("/a/-x.mp4")
-        );
+        assert_eq!(file_arg(OsStr::new("-x.mp4")), OsString::from("file:-x.mp4"));
+        assert_eq!(file_arg(OsStr::new("/a/-x.mp4")), OsString::from("/a/-x.mp4"));
     }
 }

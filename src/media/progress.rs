@@ -66,10 +66,7 @@ mod tests {
             assert_eq!(p.push_line(l), None);
         }
         let b = p.push_line("progress=continue").unwrap();
-        assert_eq!(
-            (b.frame, b.out_time_us, b.speed, b.end),
-            (Some(0), None, None, false)
-        );
+        assert_eq!((b.frame, b.out_time_us, b.speed, b.end), (Some(0), None, None, false));
     }
 
     #[test]

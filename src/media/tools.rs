@@ -108,9 +108,7 @@ fn check_version(ffmpeg: &Path) -> Result<String> {
         Some(_) => Ok(version),
         None => {
             // Git builds say `N-112233-g…`: newer than any release we know, so accept them.
-            tracing::debug!(
-                "FFmpeg version '{version}' is not a release number; assuming a recent build"
-            );
+            tracing::debug!("FFmpeg version '{version}' is not a release number; assuming a recent build");
             Ok(version)
         }
     }
@@ -138,19 +136,10 @@ mod tests {
     #[test]
     fn versions_from_real_builds() {
         let cases = [
-            (
-                "ffmpeg version 5.1.6-0+deb12u1 Copyright (c) 2000-2024",
-                Some((5, 1)),
-            ),
+            ("ffmpeg version 5.1.6-0+deb12u1 Copyright (c) 2000-2024", Some((5, 1))),
             ("ffmpeg version n6.1.1 Copyright", Some((6, 1))),
-            (
-                "ffmpeg version 7.0.2-static https://johnvansickle.com",
-                Some((7, 0)),
-            ),
-            (
-                "ffmpeg version 4.4.2-0ubuntu0.22.04.1 Copyright",
-                Some((4, 4)),
-            ),
+            ("ffmpeg version 7.0.2-static https://johnvansickle.com", Some((7, 0))),
+            ("ffmpeg version 4.4.2-0ubuntu0.22.04.1 Copyright", Some((4, 4))),
             ("ffmpeg version N-112345-g0123abcd Copyright", None),
             ("ffmpeg version 8 Copyright", Some((8, 0))),
         ];

@@ -76,8 +76,7 @@ impl PipelineCheckpoint {
 
     pub fn mark_stage_complete_with_key(&mut self, stage: Stage, key: &str) {
         self.mark_stage_complete(stage);
-        self.stage_keys
-            .insert(stage.name().to_string(), key.to_string());
+        self.stage_keys.insert(stage.name().to_string(), key.to_string());
     }
 
     pub fn stage_key(&self, stage: Stage) -> Option<&str> {
@@ -151,10 +150,7 @@ pub fn load_checkpoint(work_dir: &Path) -> Option<PipelineCheckpoint> {
         Ok(b) => b,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return None,
         Err(e) => {
-            tracing::warn!(
-                "{}: cannot read the checkpoint ({e}); starting fresh",
-                path.display()
-            );
+            tracing::warn!("{}: cannot read the checkpoint ({e}); starting fresh", path.display());
             return None;
         }
     };
@@ -169,10 +165,7 @@ pub fn load_checkpoint(work_dir: &Path) -> Option<PipelineCheckpoint> {
             None
         }
         Err(e) => {
-            tracing::warn!(
-                "{}: checkpoint is damaged ({e}); starting fresh",
-                path.display()
-            );
+            tracing::warn!("{}: checkpoint is damaged ({e}); starting fresh", path.display());
             None
         }
     }
@@ -306,12 +299,7 @@ mod tests {
     #[test]
     fn invalidate_from_keeps_earlier_stages() {
         let mut c = sample();
-        for s in [
-            Stage::Subtitles,
-            Stage::Keyframes,
-            Stage::Narrative,
-            Stage::Assembly,
-        ] {
+        for s in [Stage::Subtitles, Stage::Keyframes, Stage::Narrative, Stage::Assembly] {
             c.mark_stage_complete_with_key(s, "k");
         }
         c.manifest_path = Some("TRAILER_MANIFEST.json".into());

@@ -33,12 +33,7 @@ fn planned_stages(cfg: &RunConfig) -> Vec<Stage> {
         .collect()
 }
 
-pub fn run(
-    cfg: &RunConfig,
-    tools: &Tools,
-    cancel: &Cancel,
-    reporter: &mut dyn Reporter,
-) -> Result<RunOutcome> {
+pub fn run(cfg: &RunConfig, tools: &Tools, cancel: &Cancel, reporter: &mut dyn Reporter) -> Result<RunOutcome> {
     let work = WorkDir::open(&cfg.work_dir)?;
     let fp = fingerprint(&cfg.source).at(&cfg.source, "cannot read the film")?;
     let mut ckpt = match (cfg.fresh, load_checkpoint(work.root())) {
@@ -70,20 +65,28 @@ pub fn run(
         work_dir: work.root().to_path_buf(),
         ..Default::default()
     };
+    // Keys first (cheap), then one decision: the first stage that is not complete with the same key and its
+    // outputs present. It and everything after it run; everything before it is skipped.
+    let mut keyed = Vec::new();
     let mut prev_key = String::new();
     for stage in planned_stages(cfg) {
-        cancel.check()?;
         let key = stage_key(&prev_key, stage, &stages::inputs(stage, &ctx)?);
-        let recorded = ckpt.stage_key(stage).map(str::to_string);
-        if ckpt.is_stage_complete(stage)
-            && recorded.as_deref() == Some(key.as_str())
-            && stages::outputs_present(stage, &ctx)
-        {
+        let present = stages::outputs_present(stage, &ctx);
+        prev_key.clone_from(&key);
+        keyed.push(PlannedStage { stage, key, present });
+    }
+    let first_run = first_stale(&ckpt, &keyed);
+    for (i, planned) in keyed.iter().enumerate() {
+        cancel.check()?;
+        let stage = planned.stage;
+        if i < first_run {
             reporter.stage_skipped(stage, "complete, inputs unchanged");
             outcome.skipped.push(stage);
         } else {
-            if ckpt.is_stage_complete(stage) {
-                reporter.note(&format!("{stage}: its inputs or outputs changed since the last run; redoing it and every later stage"));
+            if i == first_run && ckpt.is_stage_complete(stage) {
+                reporter.note(&format!(
+                    "{stage}: its inputs or outputs changed since the last run; redoing it and every later stage"
+                ));
             }
             // Forget this stage and the later ones on disk before touching their outputs, so a crash in the
             // middle can never leave a "complete" mark next to half-replaced artifacts.
@@ -92,15 +95,32 @@ pub fn run(
             reporter.stage_started(stage);
             let started = Instant::now();
             let summary = stages::run(stage, &ctx, &mut ckpt, reporter.progress())?;
-            ckpt.mark_stage_complete_with_key(stage, &key);
+            ckpt.mark_stage_complete_with_key(stage, &planned.key);
             save_checkpoint(&ckpt, work.root()).at(work.root(), "cannot save the checkpoint")?;
             reporter.stage_finished(stage, started.elapsed(), &summary);
             outcome.ran.push(stage);
         }
         outcome.last_complete = Some(stage);
-        prev_key = key;
     }
     Ok(outcome)
+}
+
+/// A stage this run covers, with its input key and whether its outputs are on disk.
+#[derive(Debug, Clone)]
+pub struct PlannedStage {
+    pub stage: Stage,
+    pub key: String,
+    pub present: bool,
+}
+
+/// Index of the first stage that must run (`planned.len()` when all can be skipped).
+pub fn first_stale(ckpt: &PipelineCheckpoint, planned: &[PlannedStage]) -> usize {
+    planned
+        .iter()
+        .position(|p| {
+            !(ckpt.is_stage_complete(p.stage) && ckpt.stage_key(p.stage) == Some(p.key.as_str()) && p.present)
+        })
+        .unwrap_or(planned.len())
 }
 
 /// Chained: a stage's key covers its own inputs and the key of the stage before it, so any upstream change
@@ -128,10 +148,68 @@ mod tests {
         let next_a = stage_key(&a, Stage::Subtitles, &json!({}));
         let next_b = stage_key(&b, Stage::Subtitles, &json!({}));
         assert_ne!(next_a, next_b, "an upstream change reaches later stages");
-        assert_eq!(
-            next_a,
-            stage_key(&a, Stage::Subtitles, &json!({})),
-            "stable"
-        );
+        assert_eq!(next_a, stage_key(&a, Stage::Subtitles, &json!({})), "stable");
+    }
+
+    /// Keys for all stages as the real inputs shape them: only `narrative` reads the vibe.
+    fn plan(vibe: &str) -> Vec<PlannedStage> {
+        let mut prev = String::new();
+        Stage::ALL
+            .into_iter()
+            .map(|stage| {
+                let inputs = if stage == Stage::Narrative {
+                    json!({ "vibe": vibe })
+                } else {
+                    json!({})
+                };
+                prev = stage_key(&prev, stage, &inputs);
+                PlannedStage {
+                    stage,
+                    key: prev.clone(),
+                    present: true,
+                }
+            })
+            .collect()
+    }
+
+    fn completed(plan: &[PlannedStage]) -> PipelineCheckpoint {
+        let mut c = PipelineCheckpoint::new(std::path::Path::new("/f.mkv"), None, "action");
+        for p in plan {
+            c.mark_stage_complete_with_key(p.stage, &p.key);
+        }
+        c
+    }
+
+    #[test]
+    fn unchanged_inputs_skip_everything() {
+        let p = plan("action");
+        assert_eq!(first_stale(&completed(&p), &p), p.len());
+    }
+
+    #[test]
+    fn changed_vibe_reruns_narrative_and_later_only() {
+        let ckpt = completed(&plan("action"));
+        let now = plan("thriller");
+        let first = first_stale(&ckpt, &now);
+        assert_eq!(now[first].stage, Stage::Narrative);
+        // The earlier keys are identical, so those stages stay skipped.
+        for p in &now[..first] {
+            assert_eq!(ckpt.stage_key(p.stage), Some(p.key.as_str()));
+        }
+    }
+
+    #[test]
+    fn missing_outputs_or_an_incomplete_stage_rerun_from_there() {
+        let mut p = plan("action");
+        let ckpt = completed(&p);
+        p[2].present = false;
+        assert_eq!(first_stale(&ckpt, &p), 2);
+        let mut partial = PipelineCheckpoint::new(std::path::Path::new("/f.mkv"), None, "action");
+        partial.mark_stage_complete_with_key(Stage::Proxy, &p[0].key);
+        assert_eq!(first_stale(&partial, &plan("action")), 1);
+        // A checkpoint from before stage keys existed (seed format) re-runs everything.
+        let mut seed = PipelineCheckpoint::new(std::path::Path::new("/f.mkv"), None, "action");
+        seed.mark_stage_complete(Stage::Proxy);
+        assert_eq!(first_stale(&seed, &plan("action")), 0);
     }
 }

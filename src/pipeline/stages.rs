@@ -53,20 +53,13 @@ pub fn inputs(stage: Stage, ctx: &StageCtx) -> Result<serde_json::Value> {
 /// A complete stage whose files were deleted must run again.
 pub fn outputs_present(stage: Stage, ctx: &StageCtx) -> bool {
     match stage {
-        Stage::Proxy => analysis::OUTPUTS
-            .iter()
-            .all(|rel| ctx.work.path(rel).is_file()),
+        Stage::Proxy => analysis::OUTPUTS.iter().all(|rel| ctx.work.path(rel).is_file()),
         _ => true,
     }
 }
 
 /// Run one stage, store its results, and return a one-line summary for the user.
-pub fn run(
-    stage: Stage,
-    ctx: &StageCtx,
-    ckpt: &mut PipelineCheckpoint,
-    progress: &mut dyn Progress,
-) -> Result<String> {
+pub fn run(stage: Stage, ctx: &StageCtx, ckpt: &mut PipelineCheckpoint, progress: &mut dyn Progress) -> Result<String> {
     match stage {
         Stage::Proxy => {
             let out = analysis::run(

@@ -68,9 +68,7 @@ impl WorkDir {
             }
         }
         // The pid is only for the message a second run prints; failing to write it is harmless.
-        let _ = lock
-            .set_len(0)
-            .and_then(|_| write!(lock, "{}", std::process::id()));
+        let _ = lock.set_len(0).and_then(|_| write!(lock, "{}", std::process::id()));
         sweep_temp_files(root);
         Ok(WorkDir {
             root: root.to_path_buf(),
@@ -226,8 +224,7 @@ impl PartFile {
         File::open(&self.part_path)
             .and_then(|f| f.sync_all())
             .at(&self.part_path, "cannot sync")?;
-        fs::rename(&self.part_path, &self.final_path)
-            .at(&self.final_path, "cannot move into place")?;
+        fs::rename(&self.part_path, &self.final_path).at(&self.final_path, "cannot move into place")?;
         sync_dir(parent_dir(&self.final_path)).at(&self.final_path, "cannot sync folder")?;
         self.committed = true;
         Ok(self.final_path.clone())
@@ -281,10 +278,7 @@ mod tests {
         let _first = WorkDir::open(dir.path()).unwrap();
         let err = WorkDir::open(dir.path()).unwrap_err();
         assert!(matches!(err, Error::Locked { .. }), "{err}");
-        assert!(
-            err.to_string()
-                .contains(&format!("pid {}", std::process::id()))
-        );
+        assert!(err.to_string().contains(&format!("pid {}", std::process::id())));
     }
 
     #[test]

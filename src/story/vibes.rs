@@ -195,11 +195,7 @@ mod tests {
     fn table_is_complete_and_sane() {
         assert_eq!(VIBES.len(), 18);
         for v in &VIBES {
-            assert!(
-                v.cut_s[0] > v.cut_s[1] && v.cut_s[1] > v.cut_s[2],
-                "{}",
-                v.name
-            );
+            assert!(v.cut_s[0] > v.cut_s[1] && v.cut_s[1] > v.cut_s[2], "{}", v.name);
             assert!(
                 v.bpm_range.0 <= v.bpm_default && v.bpm_default <= v.bpm_range.1,
                 "{}",

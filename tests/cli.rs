@@ -1,0 +1,230 @@
+//! The `cinecut` command: bad input is refused before any work, `--until` stops, a second run resumes, the
+//! work dir is locked, Ctrl-C and SIGKILL leave no FFmpeg behind.
+
+mod util;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use util::*;
+
+fn no_work_dir(dir: &Path) -> bool {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .all(|e| !e.file_name().to_string_lossy().ends_with("_cinecut_work"))
+}
+
+#[test]
+fn bad_inputs_exit_2_name_the_file_and_write_nothing() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    let film = synth_film(dir, "film.mp4", 2);
+    let sub = srt(dir, "film.srt");
+    let text = dir.join("notes.mp4");
+    std::fs::write(&text, "this is not a video\n").unwrap();
+    let empty = dir.join("empty.mp4");
+    std::fs::write(&empty, b"").unwrap();
+    let audio = dir.join("song.m4a");
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=duration=1",
+        "-c:a",
+        "aac",
+        audio.to_str().unwrap(),
+    ]);
+    let folder = dir.join("a_folder.mp4");
+    std::fs::create_dir(&folder).unwrap();
+    let missing = dir.join("missing.mp4");
+    let missing_sub = dir.join("missing.srt");
+
+    let f = film.to_str().unwrap();
+    let s = sub.to_str().unwrap();
+    // (args, text the message must contain)
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec![missing.to_str().unwrap(), "-s", s, "-v", "action"],
+            "missing.mp4: film not found",
+        ),
+        (
+            vec![folder.to_str().unwrap(), "-s", s, "-v", "action"],
+            "a_folder.mp4: is a folder",
+        ),
+        (
+            vec![empty.to_str().unwrap(), "-s", s, "-v", "action"],
+            "empty.mp4: the film is empty",
+        ),
+        (
+            vec![text.to_str().unwrap(), "-s", s, "-v", "action"],
+            "notes.mp4: FFmpeg cannot read this file",
+        ),
+        (
+            vec![audio.to_str().unwrap(), "-s", s, "-v", "action"],
+            "song.m4a: has no video stream",
+        ),
+        (
+            vec![f, "-s", missing_sub.to_str().unwrap(), "-v", "action"],
+            "missing.srt: subtitle file not found",
+        ),
+        (vec![f, "-s", s, "-v", "thriler"], "did you mean 'thriller'"),
+        (
+            vec![f, "-s", s, "-v", "action", "-o", "/nonexistent/dir/out.mp4"],
+            "output's folder does not exist",
+        ),
+        (
+            vec![f, "-s", s, "-v", "action", "--until", "nope"],
+            "unknown stage 'nope'",
+        ),
+        (vec![f, "-s", s], "--vibe"),
+    ];
+    for (args, want) in cases {
+        let args_os: Vec<&dyn AsRef<std::ffi::OsStr>> = args.iter().map(|a| a as _).collect();
+        let r = cinecut(&args_os);
+        assert_eq!(r.code, 2, "{args:?}\n{}", r.stderr);
+        assert!(r.stderr.contains(want), "{args:?}: wanted '{want}' in:\n{}", r.stderr);
+        assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+        assert!(no_work_dir(dir), "{args:?} created a work dir");
+    }
+}
+
+#[test]
+fn until_stops_and_a_second_run_skips_completed_stages() {
+    let d = tempfile::tempdir().unwrap();
+    let film = synth_film(d.path(), "film.mp4", 4);
+    let sub = srt(d.path(), "film.srt");
+    let r = cinecut(&[&film, &"-s", &sub, &"-v", &"Action", &"--until", &"proxy"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("[1/8] proxy done"), "{}", r.stderr);
+    assert!(r.stderr.contains("stopped after stage proxy"), "{}", r.stderr);
+    assert!(!r.stderr.contains("[2/8]"), "{}", r.stderr);
+    let work = d.path().join("film_cinecut_work");
+    let ckpt: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(work.join("pipeline_checkpoint.json")).unwrap()).unwrap();
+    assert_eq!(ckpt["stages_complete"], serde_json::json!(["proxy"]));
+    assert_eq!(ckpt["vibe"], "action");
+    assert!(work.join("proxy.mp4").is_file());
+
+    let again = cinecut(&[&film, &"-s", &sub, &"-v", &"action", &"--until", &"proxy"]);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert!(again.stderr.contains("[1/8] proxy skipped"), "{}", again.stderr);
+    assert!(again.stderr.contains("resumed: skipped proxy"), "{}", again.stderr);
+
+    // A deleted output makes the stage run again; --fresh ignores the checkpoint.
+    std::fs::remove_file(work.join("proxy.mp4")).unwrap();
+    let r = cinecut(&[&film, &"-s", &sub, &"-v", &"action", &"--until", &"proxy"]);
+    assert!(r.stderr.contains("[1/8] proxy done"), "{}", r.stderr);
+    let r = cinecut(&[&film, &"-s", &sub, &"-v", &"action", &"--until", &"proxy", &"--fresh"]);
+    assert!(r.stderr.contains("[1/8] proxy done"), "{}", r.stderr);
+
+    // A placeholder stage says so plainly and fails (exit 1), keeping the completed stages.
+    let r = cinecut(&[&film, &"-s", &sub, &"-v", &"action"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("is not implemented yet"), "{}", r.stderr);
+    assert!(r.stderr.contains("[1/8] proxy skipped"), "{}", r.stderr);
+}
+
+#[test]
+fn a_checkpoint_for_another_film_is_ignored() {
+    let d = tempfile::tempdir().unwrap();
+    let a = synth_film(d.path(), "a.mp4", 2);
+    let b = synth_film(d.path(), "b.mp4", 3);
+    let work = d.path().join("shared_work");
+    let r = cinecut(&[&a, &"-v", &"drama", &"--until", &"proxy", &"--work-dir", &work]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = cinecut(&[&b, &"-v", &"drama", &"--until", &"proxy", &"--work-dir", &work]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("is for another film"), "{}", r.stderr);
+    assert!(r.stderr.contains("[1/8] proxy done"), "{}", r.stderr);
+
+    // Same path, different content: the fingerprint catches it.
+    synth_film(d.path(), "b.mp4", 2);
+    let r = cinecut(&[&b, &"-v", &"drama", &"--until", &"proxy", &"--work-dir", &work]);
+    assert!(r.stderr.contains("the film changed"), "{}", r.stderr);
+}
+
+#[test]
+fn a_locked_work_dir_is_refused() {
+    let d = tempfile::tempdir().unwrap();
+    let film = synth_film(d.path(), "film.mp4", 2);
+    let work = d.path().join("film_cinecut_work");
+    let _held = cinecut::pipeline::workdir::WorkDir::open(&work).unwrap();
+    let r = cinecut(&[&film, &"-v", &"action", &"--until", &"proxy"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("is in use by another cinecut run"), "{}", r.stderr);
+    assert!(!work.join("pipeline_checkpoint.json").exists());
+}
+
+/// Start a run on a long film and wait until its FFmpeg child is working in the work dir.
+fn start_long_run(dir: &Path) -> (std::process::Child, String) {
+    let film = dir.join("long.mp4");
+    // 10 minutes of 720p noise decodes slowly enough to interrupt reliably.
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=1280x720:rate=24:duration=600",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-crf",
+        "40",
+        film.to_str().unwrap(),
+    ]);
+    let work = dir.join("long_cinecut_work").to_string_lossy().into_owned();
+    let child = Command::new(BIN)
+        .args([film.to_str().unwrap(), "-v", "action", "--until", "proxy"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    assert!(
+        wait_for(30.0, || !processes_mentioning(&work).is_empty()),
+        "FFmpeg never started"
+    );
+    (child, work)
+}
+
+#[test]
+fn ctrl_c_exits_130_with_a_valid_checkpoint_and_no_ffmpeg_left() {
+    let d = tempfile::tempdir().unwrap();
+    let (child, work) = start_long_run(d.path());
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    assert!(
+        wait_for(2.0, || processes_mentioning(&work).is_empty()),
+        "FFmpeg outlived cinecut"
+    );
+    let ckpt = cinecut::pipeline::checkpoint::load_checkpoint(Path::new(&work)).expect("checkpoint parses");
+    assert!(ckpt.stages_complete.is_empty());
+    assert!(
+        !Path::new(&work).join("proxy.mp4.part").exists(),
+        "partial proxy left behind"
+    );
+}
+
+#[test]
+fn sigkill_of_cinecut_takes_its_ffmpeg_down_too() {
+    let d = tempfile::tempdir().unwrap();
+    let (mut child, work) = start_long_run(d.path());
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        wait_for(2.0, || processes_mentioning(&work).is_empty()),
+        "an orphan FFmpeg kept running"
+    );
+}
+
+#[test]
+fn vibes_lists_all_18() {
+    let r = cinecut(&[&"vibes"]);
+    assert_eq!(r.code, 0);
+    assert_eq!(r.stdout.lines().count(), 19, "{}", r.stdout);
+    assert!(r.stdout.contains("sci-fi"));
+}
