@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Install what CineCut and its tests need, only if it is missing: FFmpeg ≥ 5.1 (with ffprobe), espeak-ng
+# (synthetic voices for tests) and a system font (for title cards).
+set -euo pipefail
+
+need=()
+command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || need+=(ffmpeg)
+command -v espeak-ng >/dev/null 2>&1 || need+=(espeak-ng)
+if command -v fc-list >/dev/null 2>&1; then
+  fc-list | grep -qi dejavu || need+=(fonts-dejavu-core)
+else
+  need+=(fonts-dejavu-core)
+fi
+[ ${#need[@]} -eq 0 ] && exit 0
+
+echo "installing: ${need[*]}"
+if command -v apt-get >/dev/null 2>&1; then
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+elif command -v brew >/dev/null 2>&1; then
+  pkgs=()
+  for p in "${need[@]}"; do
+    case "$p" in
+      fonts-dejavu-core) pkgs+=(font-dejavu) ;;
+      *) pkgs+=("$p") ;;
+    esac
+  done
+  brew install "${pkgs[@]}"
+else
+  echo "Please install ${need[*]} with your system's package manager (FFmpeg 5.1 or newer)." >&2
+  exit 1
+fi
