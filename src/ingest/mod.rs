@@ -2,3 +2,7 @@
 //! the subtitles, and the keyframes.
 
 pub mod analysis;
+pub mod audio;
+pub mod columns;
+pub mod shots;
+pub mod signals;

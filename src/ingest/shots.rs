@@ -5,8 +5,8 @@
 //!   frames around it (adaptive, so fast motion alone does not cut), and the picture does not return to the
 //!   old content within a few frames (that would be a flash: lightning, a muzzle flash, a camera flash);
 //! - **dissolves**: the colour distribution half a second either side of a point differs a lot, while each flank
-//!   stays steady (a pan changes steadily, so its flanks change too; motion inside a shot barely moves the
-//!   colour histogram at all);
+//!   stays steady and changes more slowly than the window does (a pan or a slow drift of the light changes at
+//!   one pace throughout; motion inside a shot barely moves the colour histogram at all);
 //! - **fades**: a run of black frames between two pieces of picture; the boundary is its middle.
 //!
 //! Candidates closer than the minimum shot length are merged, keeping the strongest.
@@ -25,8 +25,10 @@ pub struct ShotSettings {
     pub cut_ratio: f32,
     /// Distance across a dissolve window (0–1).
     pub dissolve_threshold: f32,
-    /// Mean luma (0–1) below which a frame is black.
+    /// A frame is black when its mean luma (0–1) is below this…
     pub black_brightness: f32,
+    /// …and it is flat (luma standard deviation below this): a dark scene with detail is not black.
+    pub black_contrast: f32,
     /// Shorter shots are merged into their neighbours.
     pub min_shot_s: f64,
     /// Half the dissolve window.
@@ -40,6 +42,7 @@ impl Default for ShotSettings {
             cut_ratio: 2.5,
             dissolve_threshold: 0.30,
             black_brightness: 0.06,
+            black_contrast: 0.04,
             min_shot_s: 0.5,
             dissolve_half_window_s: 0.5,
         }
@@ -79,6 +82,8 @@ struct Entry {
     desc: Descriptor,
     /// Distance to the previous frame.
     d1: f32,
+    /// Colour-histogram distance to the previous frame.
+    h1: f32,
 }
 
 /// Frames a hard cut waits for, to see whether the picture comes back (a flash).
@@ -129,12 +134,23 @@ impl ShotDetector {
         Some(self.entry(a)?.desc.hist_distance(&self.entry(b)?.desc))
     }
 
+    /// Mean frame-to-frame colour change over `from..=to`.
+    fn mean_h1(&self, from: u64, to: u64) -> Option<f32> {
+        let v: Vec<f32> = (from..=to)
+            .map(|f| self.entry(f).map(|e| e.h1))
+            .collect::<Option<_>>()?;
+        Some(v.iter().sum::<f32>() / v.len().max(1) as f32)
+    }
+
     /// Feed the next frame; returns its distance to the previous frame (the stored `cut_score`).
     pub fn push(&mut self, desc: Descriptor) -> f32 {
         let frame = self.next;
-        let d1 = self.ring.back().map_or(0.0, |prev| prev.desc.distance(&desc));
-        self.track_black(frame, desc.brightness);
-        self.ring.push_back(Entry { desc, d1 });
+        let (d1, h1) = self.ring.back().map_or((0.0, 0.0), |prev| {
+            (prev.desc.distance(&desc), prev.desc.hist_distance(&desc))
+        });
+        let black = desc.brightness < self.s.black_brightness && desc.contrast < self.s.black_contrast;
+        self.track_black(frame, black);
+        self.ring.push_back(Entry { desc, d1, h1 });
         self.next += 1;
         let cap = (3 * self.half + 2).max(2 * CUT_NEIGHBOURS + FLASH_LOOKAHEAD + 2) as usize;
         while self.ring.len() > cap {
@@ -150,8 +166,7 @@ impl ShotDetector {
         d1
     }
 
-    fn track_black(&mut self, frame: u64, brightness: f32) {
-        let black = brightness < self.s.black_brightness;
+    fn track_black(&mut self, frame: u64, black: bool) {
         match (black, self.black_start) {
             (true, None) => self.black_start = Some(frame),
             (false, Some(start)) => {
@@ -256,9 +271,19 @@ impl ShotDetector {
         if cut_inside {
             return None;
         }
-        let left = self.hist_distance((c - h).checked_sub(h / 2)?, c - h)?;
+        let flank_start = (c - h).checked_sub(h / 2)?;
+        let left = self.hist_distance(flank_start, c - h)?;
         let right = self.hist_distance(c + h, c + h + h / 2)?;
-        (left.max(right) <= 0.2 * across).then_some(across)
+        if left.max(right) > 0.2 * across {
+            return None;
+        }
+        // A dissolve changes the colours faster than the shots either side of it do; a slow drift (a sunset,
+        // a fading light) changes them at the same pace throughout.
+        let inside = self.mean_h1(c - h + 1, c + h)?;
+        let flanks = self
+            .mean_h1(flank_start + 1, c - h)?
+            .max(self.mean_h1(c + h + 1, c + h + h / 2)?);
+        (inside >= 2.0 * flanks.max(0.002)).then_some(across)
     }
 
     /// Frames seen so far.

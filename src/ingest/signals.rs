@@ -95,6 +95,7 @@ pub struct Descriptor {
     pub luma: Vec<u8>,
     pub hist: [f32; HIST_BINS],
     pub brightness: f32,
+    pub contrast: f32,
 }
 
 impl Descriptor {
@@ -207,8 +208,16 @@ pub fn analyse_frame(rgb: &[u8], width: usize, height: usize) -> (FrameSignals, 
         edges: edge_energy(&luma, width, height),
         phash: dhash(&luma, width, height),
     };
-    let brightness = signals.brightness;
-    (signals, Descriptor { luma, hist, brightness })
+    let (brightness, contrast) = (signals.brightness, signals.contrast);
+    (
+        signals,
+        Descriptor {
+            luma,
+            hist,
+            brightness,
+            contrast,
+        },
+    )
 }
 
 /// Which of `H_BINS` hue sectors a non-grey pixel falls in.

@@ -105,3 +105,116 @@ pub fn wait_for(secs: f64, mut f: impl FnMut() -> bool) -> bool {
     }
     f()
 }
+
+/// A film of shots from different generated sources, joined by hard cuts, with a 2-frame white flash in the
+/// middle of the first shot and a static shot. Returns the path and the frames where shots start (the truth).
+pub fn synth_cuts_film(dir: &Path, name: &str) -> (PathBuf, Vec<u64>) {
+    const FPS: u32 = 24;
+    let shots: &[(&str, u32)] = &[
+        ("testsrc2=s=320x180:r=24", 60),
+        ("mandelbrot=s=320x180:r=24", 36),
+        ("smptehdbars=s=320x180:r=24", 30), // static
+        ("sierpinski=s=320x180:r=24", 40),
+        ("cellauto=s=320x180:r=24:rule=30", 30),
+        (
+            "life=s=320x180:r=24:mold=10:ratio=0.1:life_color=#ffcc00:death_color=#002266",
+            40,
+        ),
+        ("gradients=s=320x180:r=24:speed=0.02", 36),
+        ("testsrc=s=320x180:r=24", 30),
+    ];
+    let mut args: Vec<String> = Vec::new();
+    let mut graph = String::new();
+    for (i, (src, frames)) in shots.iter().enumerate() {
+        args.extend(["-f".into(), "lavfi".into(), "-i".into(), src.to_string()]);
+        graph.push_str(&format!(
+            "[{i}:v]trim=end_frame={frames},setpts=PTS-STARTPTS,format=yuv420p,setsar=1[s{i}];"
+        ));
+    }
+    for i in 0..shots.len() {
+        graph.push_str(&format!("[s{i}]"));
+    }
+    // The flash: frames 30 and 31 of the first shot turn white.
+    graph.push_str(&format!(
+        "concat=n={},drawbox=c=white:t=fill:enable='between(n,30,31)'[v]",
+        shots.len()
+    ));
+    let out = dir.join(name);
+    let mut all: Vec<&str> = args.iter().map(String::as_str).collect();
+    all.extend([
+        "-filter_complex",
+        &graph,
+        "-map",
+        "[v]",
+        "-r",
+        "24",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+    ]);
+    all.extend(["-qp", "10", out.to_str().unwrap()]);
+    ffmpeg(&all);
+    let mut starts = Vec::new();
+    let mut at = 0u64;
+    for (_, frames) in &shots[..shots.len() - 1] {
+        at += *frames as u64;
+        starts.push(at);
+    }
+    let _ = FPS;
+    (out, starts)
+}
+
+pub fn read_json(path: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))).unwrap()
+}
+
+/// ffprobe one value of the first video stream (e.g. "width").
+pub fn probe_video_field(path: &Path, field: &str) -> String {
+    let out = Command::new("ffprobe")
+        .args(["-v", "error", "-select_streams", "v:0", "-show_entries"])
+        .arg(format!("stream={field}"))
+        .args(["-of", "default=nw=1:nk=1"])
+        .arg(path)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// Precision/recall F1 of detected boundary frames against the truth, each truth matched at most once.
+pub fn f1(truth: &[u64], found: &[u64], tolerance: u64) -> f64 {
+    let mut used = vec![false; found.len()];
+    let mut hits = 0;
+    for t in truth {
+        if let Some(i) = (0..found.len()).find(|&i| !used[i] && found[i].abs_diff(*t) <= tolerance) {
+            used[i] = true;
+            hits += 1;
+        }
+    }
+    if truth.is_empty() && found.is_empty() {
+        return 1.0;
+    }
+    let p = hits as f64 / found.len().max(1) as f64;
+    let r = hits as f64 / truth.len().max(1) as f64;
+    if p + r == 0.0 { 0.0 } else { 2.0 * p * r / (p + r) }
+}
+
+/// Mark an MP4's first track as rotated 90° the way phones do: the display matrix in its `tkhd` box.
+/// (FFmpeg 5.1 cannot write one; `-display_rotation` came in 6.0.)
+pub fn set_mp4_rotation_90(path: &Path) {
+    let mut bytes = std::fs::read(path).unwrap();
+    let at = bytes
+        .windows(4)
+        .position(|w| w == b"tkhd")
+        .expect("an MP4 track header");
+    let box_start = at - 4;
+    assert_eq!(bytes[at + 4], 0, "version 0 tkhd");
+    // size(4) type(4) version+flags(4) ctime mtime track reserved duration (20) reserved(8) layer group volume
+    // reserved (8): the matrix starts 48 bytes in.
+    let matrix = box_start + 48;
+    let rot90: [u32; 9] = [0, 0x0001_0000, 0, 0xFFFF_0000, 0, 0, 0, 0, 0x4000_0000];
+    for (i, v) in rot90.iter().enumerate() {
+        bytes[matrix + i * 4..matrix + i * 4 + 4].copy_from_slice(&v.to_be_bytes());
+    }
+    std::fs::write(path, bytes).unwrap();
+}

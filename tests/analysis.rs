@@ -1,0 +1,198 @@
+//! Stage `proxy` (the single analysis pass) on media with known answers: generated films with cuts at known
+//! frames, a soundtrack with a known silent span, anamorphic and rotated pictures, and Tears of Steel.
+
+mod util;
+
+use std::path::Path;
+
+use util::*;
+
+fn run_proxy(film: &Path, work: &Path) -> Run {
+    let r = cinecut(&[&film, &"-v", &"action", &"--until", &"proxy", &"--work-dir", &work]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    r
+}
+
+fn shot_starts(work: &Path) -> Vec<u64> {
+    let shots = read_json(&work.join("analysis/shots.json"));
+    shots["shots"].as_array().unwrap()[1..]
+        .iter()
+        .map(|s| s["start_frame"].as_u64().unwrap())
+        .collect()
+}
+
+#[test]
+fn hard_cuts_are_found_exactly_and_a_flash_is_not_a_cut() {
+    let d = tempfile::tempdir().unwrap();
+    let (film, truth) = synth_cuts_film(d.path(), "cuts.mp4");
+    let work = d.path().join("w");
+    run_proxy(&film, &work);
+    let found = shot_starts(&work);
+    assert_eq!(f1(&truth, &found, 1), 1.0, "truth {truth:?}\nfound {found:?}");
+    let shots = read_json(&work.join("analysis/shots.json"));
+    assert_eq!(shots["frames"].as_u64().unwrap(), 302);
+    assert_eq!(shots["fps"].as_f64().unwrap(), 24.0);
+
+    // Every frame has a row of signals; the white flash frames are the brightest.
+    let header = read_json(&work.join("analysis/frames.json"));
+    assert_eq!(header["rows"].as_u64().unwrap(), 302);
+    let width = header["columns"].as_array().unwrap().len();
+    let bytes = std::fs::read(work.join("analysis/frames.bin")).unwrap();
+    let rows: Vec<Vec<f32>> = bytes
+        .chunks_exact(width * 4)
+        .map(|r| {
+            r.chunks_exact(4)
+                .map(|b| f32::from_le_bytes(b.try_into().unwrap()))
+                .collect()
+        })
+        .collect();
+    let brightest = (0..rows.len())
+        .max_by(|a, b| rows[*a][2].total_cmp(&rows[*b][2]))
+        .unwrap();
+    assert!((30..=31).contains(&brightest), "brightest frame {brightest}");
+    // The static bars shot (frames 96–125) has no motion inside it.
+    assert!(
+        rows[100..125].iter().all(|r| r[1] < 0.002),
+        "{:?}",
+        &rows[100..125].iter().map(|r| r[1]).collect::<Vec<_>>()
+    );
+
+    // The proxy: 2 fps, 480 px high, the film's length.
+    let proxy = work.join("proxy.mp4");
+    assert_eq!(probe_video_field(&proxy, "height"), "480");
+    assert_eq!(probe_video_field(&proxy, "avg_frame_rate"), "2/1");
+    assert_eq!(probe_video_field(&proxy, "pix_fmt"), "yuv420p");
+}
+
+#[test]
+fn loudness_envelope_finds_the_silence() {
+    let d = tempfile::tempdir().unwrap();
+    let film = d.path().join("tone.mkv");
+    // A stereo 1 kHz tone of amplitude 0.1 in both channels, silent from 3 s to 6 s.
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=s=160x90:r=24:d=9",
+        "-f",
+        "lavfi",
+        "-i",
+        "aevalsrc=exprs='0.1*sin(2*PI*1000*t)*not(between(t,3,6))|0.1*sin(2*PI*1000*t)*not(between(t,3,6))':s=48000:d=9",
+        "-map",
+        "0:v",
+        "-map",
+        "1:a",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-c:a",
+        "flac",
+        film.to_str().unwrap(),
+    ]);
+    let work = d.path().join("w");
+    run_proxy(&film, &work);
+    let audio = read_json(&work.join("analysis/audio.json"));
+    let silence = audio["silence"].as_array().unwrap();
+    assert_eq!(silence.len(), 1, "{audio}");
+    let (s, e) = (
+        silence[0]["start_s"].as_f64().unwrap(),
+        silence[0]["end_s"].as_f64().unwrap(),
+    );
+    // The momentary window is 400 ms long, so edges land within about half a second.
+    assert!((s - 3.0).abs() <= 0.5 && (e - 6.0).abs() <= 0.5, "silence {s}–{e}");
+    // EBU R128: a full-scale 1 kHz sine in one channel reads −3.01 LUFS, so amplitude 0.1 (−20 dB) in both
+    // channels reads −20.0 LUFS. The relative gate drops the silence from the integration.
+    let integrated = audio["integrated_lufs"].as_f64().unwrap();
+    assert!((integrated + 20.0).abs() < 0.3, "{integrated}");
+    let env = read_json(&work.join("analysis/audio_envelope.json"));
+    assert_eq!(env["rows"].as_u64().unwrap(), 90);
+}
+
+#[test]
+fn no_audio_anamorphic_and_rotated_pictures() {
+    let d = tempfile::tempdir().unwrap();
+    // 320×180 stored, 2:1 pixels: a 640×180 picture. No audio.
+    let wide = d.path().join("wide.mkv");
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=s=320x180:r=25:d=3",
+        "-vf",
+        "setsar=2/1",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        wide.to_str().unwrap(),
+    ]);
+    let work = d.path().join("w1");
+    run_proxy(&wide, &work);
+    let proxy = work.join("proxy.mp4");
+    let (w, h): (f64, f64) = (
+        probe_video_field(&proxy, "width").parse().unwrap(),
+        probe_video_field(&proxy, "height").parse().unwrap(),
+    );
+    assert!((w / h - 640.0 / 180.0).abs() < 0.02, "{w}x{h}");
+    assert_eq!(probe_video_field(&proxy, "sample_aspect_ratio"), "1:1");
+    let audio = read_json(&work.join("analysis/audio.json"));
+    assert!(audio["stream_index"].is_null());
+    assert_eq!(
+        read_json(&work.join("analysis/shots.json"))["fps"].as_f64().unwrap(),
+        25.0
+    );
+
+    // A phone video: stored landscape, to be shown rotated 90°.
+    let phone = d.path().join("phone.mp4");
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=s=320x180:r=30:d=2",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        phone.to_str().unwrap(),
+    ]);
+    set_mp4_rotation_90(&phone);
+    let work = d.path().join("w2");
+    run_proxy(&phone, &work);
+    let proxy = work.join("proxy.mp4");
+    assert_eq!(probe_video_field(&proxy, "height"), "480");
+    assert_eq!(probe_video_field(&proxy, "width"), "270");
+}
+
+#[test]
+fn tears_of_steel_analysis() {
+    let Some(media) = shared_media() else {
+        eprintln!("skipped: ../shared/media is not here");
+        return;
+    };
+    let film = media.join("tears_of_steel/tears_of_steel_1280x534.mp4");
+    let d = tempfile::tempdir().unwrap();
+    let work = d.path().join("w");
+    run_proxy(&film, &work);
+    let shots = read_json(&work.join("analysis/shots.json"));
+    assert_eq!(shots["frames"].as_u64().unwrap(), 17620);
+    let n = shots["shots"].as_array().unwrap().len();
+    // A 12-minute live-action short: well over a hundred shots, none shorter than the minimum.
+    assert!((120..260).contains(&n), "{n} shots");
+    for s in shots["shots"].as_array().unwrap() {
+        let len = s["end_s"].as_f64().unwrap() - s["start_s"].as_f64().unwrap();
+        assert!(len >= 0.49, "{s}");
+    }
+    let proxy = work.join("proxy.mp4");
+    let dur: f64 = util::probe_video_field(&proxy, "duration").parse().unwrap();
+    assert!((dur - 734.0).abs() < 1.0, "{dur}");
+    let audio = read_json(&work.join("analysis/audio.json"));
+    let l = audio["integrated_lufs"].as_f64().unwrap();
+    assert!((-30.0..-8.0).contains(&l), "{l}");
+    assert_eq!(
+        read_json(&work.join("analysis/audio_envelope.json"))["rows"]
+            .as_u64()
+            .unwrap(),
+        7341
+    );
+}
