@@ -6,3 +6,4 @@ pub mod audio;
 pub mod columns;
 pub mod shots;
 pub mod signals;
+pub mod subtitles;

@@ -90,6 +90,8 @@ struct Entry {
 const FLASH_LOOKAHEAD: u64 = 4;
 /// Frames either side a cut is compared with.
 const CUT_NEIGHBOURS: u64 = 3;
+/// How close to a black run a cut is taken as that fade's ramp.
+const FADE_RAMP_S: f64 = 0.6;
 
 pub struct ShotDetector {
     s: ShotSettings,
@@ -103,6 +105,8 @@ pub struct ShotDetector {
     seen_picture: bool,
     /// Qualifying dissolve centres so far: (first, last, strongest distance).
     dissolve_run: Option<(u64, u64, f32)>,
+    /// Every black run (first frame, first frame after), including those at the film's ends.
+    black_runs: Vec<(u64, u64)>,
 }
 
 impl ShotDetector {
@@ -119,6 +123,7 @@ impl ShotDetector {
             black_start: None,
             seen_picture: false,
             dissolve_run: None,
+            black_runs: Vec::new(),
         }
     }
 
@@ -170,6 +175,7 @@ impl ShotDetector {
         match (black, self.black_start) {
             (true, None) => self.black_start = Some(frame),
             (false, Some(start)) => {
+                self.black_runs.push((start, frame));
                 // Black between two pieces of picture: a fade (or a cut to black and back).
                 if self.seen_picture {
                     self.candidates.push(Boundary {
@@ -298,6 +304,15 @@ impl ShotDetector {
             self.check_cut(k);
         }
         self.flush_dissolve();
+        if let Some(start) = self.black_start {
+            self.black_runs.push((start, total));
+        }
+        // The ramp into or out of black is often quick enough to look like a cut; it belongs to the fade.
+        let ramp = (FADE_RAMP_S * self.fps).round() as u64;
+        let runs = std::mem::take(&mut self.black_runs);
+        self.candidates.retain(|b| {
+            b.kind == TransitionKind::Fade || !runs.iter().any(|&(s, e)| b.frame + ramp >= s && b.frame <= e + ramp)
+        });
         let min_frames = (self.s.min_shot_s * self.fps).round().max(1.0) as u64;
         let boundaries = merge_close(self.candidates, min_frames, total);
         shots_from(&boundaries, total, self.fps)
