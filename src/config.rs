@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use crate::cancel::Cancel;
 use crate::cli::Args;
 use crate::error::{Error, Result};
+use crate::ingest::dialogue::{SubtitleSource, find_source};
 use crate::media::{Probe, Tools, probe};
 use crate::pipeline::{Stage, workdir::default_work_dir};
 use crate::story::Vibe;
@@ -16,7 +17,8 @@ use crate::story::Vibe;
 pub struct RunConfig {
     /// Absolute path of the film (symlinks are kept, so the work dir sits beside the path the user gave).
     pub source: PathBuf,
-    pub subtitle: Option<PathBuf>,
+    /// Where the dialogue comes from (given, found beside the film, inside it, or nowhere).
+    pub subtitles: SubtitleSource,
     pub vibe: &'static Vibe,
     pub output: PathBuf,
     pub work_dir: PathBuf,
@@ -71,6 +73,8 @@ impl RunConfig {
             ));
         }
 
+        let subtitles = find_source(subtitle.as_deref(), &source, &probe);
+
         let output = match &args.output {
             Some(o) => std::path::absolute(o).map_err(|e| Error::io(o, "bad output path", e))?,
             None => default_output(&source, vibe.name),
@@ -96,7 +100,7 @@ impl RunConfig {
         };
         Ok(RunConfig {
             source,
-            subtitle,
+            subtitles,
             vibe,
             output,
             work_dir,

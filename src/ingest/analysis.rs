@@ -19,7 +19,7 @@ use crate::pipeline::workdir::{PartFile, WorkDir};
 use crate::pipeline::{Progress, Unit};
 
 /// Bump when the outputs change shape or meaning; a new version re-runs the stage on resume.
-pub const VERSION: u32 = 2;
+pub const VERSION: u32 = 3;
 pub const PROXY: &str = "proxy.mp4";
 pub const PROBE: &str = "probe.json";
 pub const FRAMES: &str = "analysis/frames";
@@ -60,8 +60,12 @@ impl Default for Settings {
 /// `analysis/shots.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ShotList {
-    /// The analysis frame rate: `start_frame / fps == start_s`.
+    /// The analysis frame rate.
     pub fps: f64,
+    /// Film time of analysis frame 0: `start_s = offset_s + start_frame / fps`. Film time is the container's
+    /// presentation time minus the file's start time (what FFmpeg outputs and players show); the picture may
+    /// start a little after the sound (e.g. 21 ms of AAC priming), and this keeps frames and subtitles aligned.
+    pub offset_s: f64,
     pub frames: u64,
     pub shots: Vec<Shot>,
 }
@@ -219,7 +223,8 @@ fn analyse_video(
             source.path.display()
         );
     }
-    let shots = detector.finish();
+    let offset_s = (video.start_time_s.unwrap_or(source.start_time_s) - source.start_time_s).max(0.0);
+    let shots = detector.finish(offset_s);
     // Motion is "change within a shot": the jump at a cut is not motion, so a cut frame takes its predecessor's.
     for shot in shots.iter().skip(1) {
         let before = frames.value(shot.start_frame - 1, COL_MOTION)?;
@@ -242,6 +247,7 @@ fn analyse_video(
         SHOTS,
         &ShotList {
             fps,
+            offset_s,
             frames: count,
             shots,
         },

@@ -4,6 +4,7 @@
 pub mod analysis;
 pub mod audio;
 pub mod columns;
+pub mod dialogue;
 pub mod shots;
 pub mod signals;
 pub mod subtitles;

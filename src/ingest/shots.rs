@@ -297,8 +297,8 @@ impl ShotDetector {
         self.next
     }
 
-    /// The shots, once every frame has been pushed.
-    pub fn finish(mut self) -> Vec<Shot> {
+    /// The shots, once every frame has been pushed. `offset_s` is the film time of frame 0.
+    pub fn finish(mut self, offset_s: f64) -> Vec<Shot> {
         let total = self.next;
         for k in total.saturating_sub(FLASH_LOOKAHEAD)..total {
             self.check_cut(k);
@@ -315,7 +315,7 @@ impl ShotDetector {
         });
         let min_frames = (self.s.min_shot_s * self.fps).round().max(1.0) as u64;
         let boundaries = merge_close(self.candidates, min_frames, total);
-        shots_from(&boundaries, total, self.fps)
+        shots_from(&boundaries, total, self.fps, offset_s)
     }
 }
 
@@ -341,7 +341,7 @@ fn merge_close(mut c: Vec<Boundary>, min_frames: u64, total: u64) -> Vec<Boundar
     out
 }
 
-fn shots_from(boundaries: &[Boundary], total: u64, fps: f64) -> Vec<Shot> {
+fn shots_from(boundaries: &[Boundary], total: u64, fps: f64, offset_s: f64) -> Vec<Shot> {
     let mut starts = vec![(0u64, TransitionKind::Start)];
     starts.extend(boundaries.iter().map(|b| (b.frame, b.kind)));
     starts
@@ -354,8 +354,8 @@ fn shots_from(boundaries: &[Boundary], total: u64, fps: f64) -> Vec<Shot> {
                 id,
                 start_frame: start,
                 end_frame: end,
-                start_s: start as f64 / fps,
-                end_s: end as f64 / fps,
+                start_s: offset_s + start as f64 / fps,
+                end_s: offset_s + end as f64 / fps,
                 transition_in: kind,
             }
         })
@@ -397,7 +397,7 @@ mod tests {
         for f in frames {
             d.push(analyse_frame(f, W, H).1);
         }
-        d.finish()
+        d.finish(0.0)
     }
 
     fn starts(shots: &[Shot]) -> Vec<(u64, TransitionKind)> {

@@ -12,6 +12,7 @@ use crate::cancel::Cancel;
 use crate::config::RunConfig;
 use crate::error::{Error, Result};
 use crate::ingest::analysis;
+use crate::ingest::dialogue::{self, SubtitleSource};
 use crate::media::Tools;
 
 /// Everything a stage may read.
@@ -32,16 +33,18 @@ pub fn inputs(stage: Stage, ctx: &StageCtx) -> Result<serde_json::Value> {
             "settings": analysis::Settings::default(),
         }),
         Stage::Subtitles => json!({
-            "subtitle": cfg.subtitle,
-            "subtitle_hash": match &cfg.subtitle {
-                Some(p) => Some(blake3::hash(&std::fs::read(p).map_err(|e| Error::io(p, "cannot read", e))?).to_hex().to_string()),
-                None => None,
+            "version": dialogue::VERSION,
+            "source": cfg.subtitles,
+            // An embedded track is covered by the film's fingerprint; a file by its bytes.
+            "file_hash": match &cfg.subtitles {
+                SubtitleSource::File { path } => Some(file_hash(path)?),
+                _ => None,
             },
         }),
         Stage::Narrative => json!({ "vibe": cfg.vibe.name }),
         Stage::Assembly => json!({
             "manifest": match &cfg.manifest {
-                Some(p) => Some(blake3::hash(&std::fs::read(p).map_err(|e| Error::io(p, "cannot read", e))?).to_hex().to_string()),
+                Some(p) => Some(file_hash(p)?),
                 None => None,
             },
         }),
@@ -50,10 +53,16 @@ pub fn inputs(stage: Stage, ctx: &StageCtx) -> Result<serde_json::Value> {
     })
 }
 
+fn file_hash(path: &std::path::Path) -> Result<String> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, "cannot read", e))?;
+    Ok(blake3::hash(&bytes).to_hex().to_string())
+}
+
 /// A complete stage whose files were deleted must run again.
 pub fn outputs_present(stage: Stage, ctx: &StageCtx) -> bool {
     match stage {
         Stage::Proxy => analysis::OUTPUTS.iter().all(|rel| ctx.work.path(rel).is_file()),
+        Stage::Subtitles => ctx.work.path(dialogue::DIALOGUE).is_file(),
         _ => true,
     }
 }
@@ -72,6 +81,11 @@ pub fn run(stage: Stage, ctx: &StageCtx, ckpt: &mut PipelineCheckpoint, progress
             )?;
             ckpt.proxy_path = Some(analysis::PROXY.to_string());
             Ok(out.summary())
+        }
+        Stage::Subtitles => {
+            let d = dialogue::run(ctx.tools, &ctx.cfg.probe, &ctx.cfg.subtitles, ctx.work, ctx.cancel)?;
+            ckpt.dialogue_event_count = Some(d.events.len());
+            Ok(d.summary())
         }
         other => Err(Error::NotImplemented(other.name())),
     }
