@@ -171,9 +171,21 @@ fn tears_of_steel_analysis() {
         return;
     };
     let film = media.join("tears_of_steel/tears_of_steel_1280x534.mp4");
+    let srt = media.join("tears_of_steel/tears_of_steel.en.srt");
     let d = tempfile::tempdir().unwrap();
     let work = d.path().join("w");
-    run_proxy(&film, &work);
+    let r = cinecut(&[
+        &film,
+        &"-s",
+        &srt,
+        &"-v",
+        &"sci-fi",
+        &"--until",
+        &"keyframes",
+        &"--work-dir",
+        &work,
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
     let shots = read_json(&work.join("analysis/shots.json"));
     assert_eq!(shots["frames"].as_u64().unwrap(), 17620);
     let n = shots["shots"].as_array().unwrap().len();

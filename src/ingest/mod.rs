@@ -5,6 +5,8 @@ pub mod analysis;
 pub mod audio;
 pub mod columns;
 pub mod dialogue;
+pub mod keyframes;
 pub mod shots;
 pub mod signals;
+pub mod spans;
 pub mod subtitles;

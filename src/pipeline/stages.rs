@@ -11,8 +11,8 @@ use super::{Progress, Stage};
 use crate::cancel::Cancel;
 use crate::config::RunConfig;
 use crate::error::{Error, Result};
-use crate::ingest::analysis;
 use crate::ingest::dialogue::{self, SubtitleSource};
+use crate::ingest::{analysis, keyframes};
 use crate::media::Tools;
 
 /// Everything a stage may read.
@@ -49,7 +49,8 @@ pub fn inputs(stage: Stage, ctx: &StageCtx) -> Result<serde_json::Value> {
             },
         }),
         Stage::Conform => json!({ "output": cfg.output }),
-        Stage::Keyframes | Stage::Inference | Stage::Structural => json!({}),
+        Stage::Keyframes => json!({ "version": keyframes::VERSION }),
+        Stage::Inference | Stage::Structural => json!({}),
     })
 }
 
@@ -63,6 +64,15 @@ pub fn outputs_present(stage: Stage, ctx: &StageCtx) -> bool {
     match stage {
         Stage::Proxy => analysis::OUTPUTS.iter().all(|rel| ctx.work.path(rel).is_file()),
         Stage::Subtitles => ctx.work.path(dialogue::DIALOGUE).is_file(),
+        Stage::Keyframes => {
+            let present = |rel: &str| ctx.work.path(rel).is_file();
+            present(keyframes::KEYFRAMES)
+                && present(keyframes::SPANS)
+                && ctx
+                    .work
+                    .read_json::<keyframes::KeyframeList>(keyframes::KEYFRAMES)
+                    .is_ok_and(|l| l.keyframes.iter().all(|k| present(&k.image)))
+        }
         _ => true,
     }
 }
@@ -86,6 +96,22 @@ pub fn run(stage: Stage, ctx: &StageCtx, ckpt: &mut PipelineCheckpoint, progress
             let d = dialogue::run(ctx.tools, &ctx.cfg.probe, &ctx.cfg.subtitles, ctx.work, ctx.cancel)?;
             ckpt.dialogue_event_count = Some(d.events.len());
             Ok(d.summary())
+        }
+        Stage::Keyframes => {
+            let settings = analysis::Settings::default();
+            let duration = ctx.cfg.probe.duration().unwrap_or(0.0);
+            let (list, spans) =
+                keyframes::run(ctx.tools, ctx.work, duration, settings.proxy_fps, ctx.cancel, progress)?;
+            ckpt.keyframe_count = Some(list.keyframes.len());
+            let credits = spans.end_credits.map_or("no end credits found".to_string(), |c| {
+                format!("end credits from {:.1} s", c.start_s)
+            });
+            Ok(format!(
+                "{} keyframes; story {:.1}–{:.1} s, {credits}",
+                list.keyframes.len(),
+                spans.story.start_s,
+                spans.story.end_s
+            ))
         }
         other => Err(Error::NotImplemented(other.name())),
     }
