@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Benchmarks, reported as ratios against a baseline measured in the same run (this machine is shared and noisy,
-# so bare seconds mean little). Usage: scripts/bench.sh [FILM] ; REPS=N for more repetitions (median is used).
+# so bare seconds mean little). Usage: scripts/bench.sh [FILM] ; REPS=N for more repetitions (medians are used);
+# SKIP_MEMORY=1 / SKIP_SHOTS=1 to leave out the slow parts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 film="${1:-../shared/media/tears_of_steel/tears_of_steel_1280x534.mp4}"
+subs="${film%/*}/tears_of_steel.en.srt"
 reps="${REPS:-3}"
 bin=target/release/cinecut
 work="$(mktemp -d)"
@@ -12,15 +14,47 @@ trap 'rm -rf "$work"' EXIT
 
 now() { date +%s.%N; }
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN {print b - a}'; }
+ratio() { awk -v a="$1" -v b="$2" -v t="$3" -v what="$4" 'BEGIN {printf "%-48s %6.2fx   (target <= %s)\n", what, a / b, t}'; }
 
-declare -a base=() proxy=()
+echo "== speed: $film ($reps runs each, medians) =="
+sub_args=()
+[ -f "$subs" ] && sub_args=(-s "$subs")
+declare -a base=() proxy=() ingest=()
 for _ in $(seq "$reps"); do
   t0=$(now); ffmpeg -hide_banner -nostdin -loglevel error -i "$film" -map 0:v:0 -f null - ; t1=$(now)
-  base+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}')")
+  base+=("$(elapsed "$t0" "$t1")")
   t0=$(now); "$bin" "$film" -v action --until proxy --fresh --quiet --work-dir "$work/w" -o "$work/out.mp4"; t1=$(now)
-  proxy+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}')")
+  proxy+=("$(elapsed "$t0" "$t1")")
+  t0=$(now); "$bin" "$film" "${sub_args[@]}" -v action --until keyframes --fresh --quiet --work-dir "$work/w" -o "$work/out.mp4"; t1=$(now)
+  ingest+=("$(elapsed "$t0" "$t1")")
 done
 b=$(printf '%s\n' "${base[@]}" | median)
-p=$(printf '%s\n' "${proxy[@]}" | median)
-echo "film: $film ($reps runs, medians)"
-awk -v p="$p" -v b="$b" 'BEGIN {printf "stage proxy / bare ffmpeg video decode: %.2fx   (target <= 1.5x)\n", p / b}'
+ratio "$(printf '%s\n' "${proxy[@]}" | median)" "$b" 1.5 "stage proxy / bare ffmpeg video decode"
+ratio "$(printf '%s\n' "${ingest[@]}" | median)" "$b" 1.7 "proxy+subtitles+keyframes / bare decode"
+
+if [ -z "${SKIP_MEMORY:-}" ]; then
+  echo "== memory: peak RSS of cinecut itself (not FFmpeg), 12-minute vs 2-hour synthetic film =="
+  for mins in 12 120; do
+    f="$work/synth_${mins}m.mp4"
+    ffmpeg -hide_banner -nostdin -loglevel error -f lavfi -i "testsrc2=s=320x180:r=24:d=$((mins * 60))" \
+      -f lavfi -i "sine=f=440:r=48000:d=$((mins * 60))" -map 0:v -map 1:a -c:v libx264 -preset ultrafast \
+      -c:a aac -y "$f"
+    read -r secs kb < <(python3 bench/peak_rss.py "$bin" "$f" -v action --until proxy --fresh --quiet \
+      --work-dir "$work/m$mins" -o "$work/out.mp4")
+    echo "$mins-minute film: ${kb} KB peak RSS (${secs} s)"
+    eval "rss_$mins=$kb"
+  done
+  awk -v a="$rss_12" -v b="$rss_120" 'BEGIN {printf "%-48s %6.2fx   (target within 20%%, both under 300 MB)\n", "peak RSS 2-hour / 12-minute", b / a}'
+fi
+
+if [ -z "${SKIP_SHOTS:-}" ]; then
+  echo "== shot detection: CineCut vs PySceneDetect detect-content (default settings) =="
+  venv="${CINECUT_BENCH_VENV:-$HOME/.cache/cinecut-bench-venv}"
+  if [ ! -x "$venv/bin/scenedetect" ]; then
+    python3 -m venv "$venv"
+    # OpenCV 5 dropped APIs PySceneDetect still imports; 4.x is what it supports.
+    "$venv/bin/pip" install -q scenedetect 'opencv-python-headless<5'
+  fi
+  python3 bench/shots.py "$bin" "$venv/bin/scenedetect" "$work/shots"
+fi

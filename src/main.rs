@@ -27,7 +27,16 @@ fn main() -> ExitCode {
         handler_cancel.cancel();
     });
 
-    match app::run(&args, &cancel, reporter) {
+    // A bug must not greet the user with a Rust backtrace: one line, exit 1, and the work dir stays valid
+    // (every write is atomic, and the lock and FFmpeg children are released as the stack unwinds).
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("cinecut: internal error: {info}\n  please report it; re-running the same command resumes safely");
+    }));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| app::run(&args, &cancel, reporter)));
+    let Ok(result) = result else {
+        return ExitCode::from(1);
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(Error::Interrupted) => {
             eprintln!("cinecut: interrupted; run the same command again to continue where it stopped");

@@ -208,3 +208,51 @@ fn tears_of_steel_analysis() {
         7341
     );
 }
+
+#[test]
+fn ten_bit_vfr_late_start_and_truncated_sources() {
+    let d = tempfile::tempdir().unwrap();
+    // 10-bit H.264 whose frames arrive at an uneven rate (every third frame dropped), starting at 5 s.
+    let vfr = d.path().join("vfr10.mkv");
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=s=320x180:r=30:d=6",
+        "-vf",
+        "select='not(eq(mod(n,3),2))'",
+        "-fps_mode",
+        "vfr",
+        "-output_ts_offset",
+        "5",
+        "-c:v",
+        "libx264",
+        "-pix_fmt",
+        "yuv420p10le",
+        "-preset",
+        "ultrafast",
+        vfr.to_str().unwrap(),
+    ]);
+    let work = d.path().join("w1");
+    run_proxy(&vfr, &work);
+    let shots = read_json(&work.join("analysis/shots.json"));
+    // On the constant-rate grid the whole 6 s is analysed, whatever the frame timing.
+    let secs = shots["frames"].as_f64().unwrap() / shots["fps"].as_f64().unwrap();
+    assert!((secs - 6.0).abs() < 0.2, "{shots}");
+    assert_eq!(probe_video_field(&work.join("proxy.mp4"), "pix_fmt"), "yuv420p");
+
+    // A download cut off half way: analyse what decodes and say so, do not fail.
+    let whole = synth_film(d.path(), "whole.mkv", 8);
+    let bytes = std::fs::read(&whole).unwrap();
+    let cut = d.path().join("cut.mkv");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    let work = d.path().join("w2");
+    let r = run_proxy(&cut, &work);
+    assert!(
+        r.stderr.contains("could be decoded") || r.stderr.contains("[1/8] proxy done"),
+        "{}",
+        r.stderr
+    );
+    let frames = read_json(&work.join("analysis/shots.json"))["frames"].as_u64().unwrap();
+    assert!(frames > 24 && frames < 8 * 24, "{frames}");
+}

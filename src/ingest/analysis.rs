@@ -72,6 +72,7 @@ pub struct ShotList {
 
 #[derive(Debug, Clone)]
 pub struct AnalysisOutput {
+    /// Seconds of picture analysed.
     pub duration_s: f64,
     pub frames: u64,
     pub shots: usize,
