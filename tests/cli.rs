@@ -228,3 +228,39 @@ fn vibes_lists_all_18() {
     assert_eq!(r.stdout.lines().count(), 19, "{}", r.stdout);
     assert!(r.stdout.contains("sci-fi"));
 }
+
+#[test]
+fn ffmpeg_missing_or_too_old_is_explained() {
+    let d = tempfile::tempdir().unwrap();
+    let film = synth_film(d.path(), "film.mp4", 2);
+    let run_with = |var: &str, value: &std::path::Path| {
+        let out = Command::new(BIN)
+            .args([film.to_str().unwrap(), "-v", "action", "--until", "proxy"])
+            .env(var, value)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let (code, err) = run_with("CINECUT_FFMPEG", &d.path().join("nowhere/ffmpeg"));
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("ffmpeg was not found") && err.contains("apt-get install ffmpeg"),
+        "{err}"
+    );
+
+    let old = d.path().join("old-ffmpeg");
+    std::fs::write(
+        &old,
+        "#!/bin/sh\necho 'ffmpeg version 4.4.2-0ubuntu0.22.04.1 Copyright (c) 2000-2021'\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&old, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let (code, err) = run_with("CINECUT_FFMPEG", &old);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("FFmpeg 4.4.2-0ubuntu0.22.04.1 is too old") && err.contains("5.1 or newer"),
+        "{err}"
+    );
+    assert!(no_work_dir(d.path()));
+}
