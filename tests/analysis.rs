@@ -256,3 +256,49 @@ fn ten_bit_vfr_late_start_and_truncated_sources() {
     let frames = read_json(&work.join("analysis/shots.json"))["frames"].as_u64().unwrap();
     assert!(frames > 24 && frames < 8 * 24, "{frames}");
 }
+
+#[test]
+fn of_two_audio_tracks_the_default_one_is_analysed_and_named() {
+    let d = tempfile::tempdir().unwrap();
+    let film = d.path().join("two_tracks.mkv");
+    // Track #1 is silent, track #2 (marked default) carries a tone.
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=s=160x90:r=24:d=4",
+        "-f",
+        "lavfi",
+        "-i",
+        "anullsrc=r=48000:cl=stereo:d=4",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=f=440:r=48000:d=4",
+        "-map",
+        "0:v",
+        "-map",
+        "1:a",
+        "-map",
+        "2:a",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-c:a",
+        "flac",
+        "-disposition:a:0",
+        "0",
+        "-disposition:a:1",
+        "default",
+        "-t",
+        "4",
+        film.to_str().unwrap(),
+    ]);
+    let work = d.path().join("w");
+    let r = run_proxy(&film, &work);
+    let audio = read_json(&work.join("analysis/audio.json"));
+    assert_eq!(audio["stream_index"].as_u64(), Some(2), "{audio}");
+    assert!(audio["integrated_lufs"].as_f64().is_some(), "{audio}");
+    assert!(r.stderr.contains("audio #2"), "{}", r.stderr);
+}
