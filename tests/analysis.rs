@@ -69,27 +69,10 @@ fn loudness_envelope_finds_the_silence() {
     let d = tempfile::tempdir().unwrap();
     let film = d.path().join("tone.mkv");
     // A stereo 1 kHz tone of amplitude 0.1 in both channels, silent from 3 s to 6 s.
-    ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
-        "testsrc2=s=160x90:r=24:d=9",
-        "-f",
-        "lavfi",
-        "-i",
-        "aevalsrc=exprs='0.1*sin(2*PI*1000*t)*not(between(t,3,6))|0.1*sin(2*PI*1000*t)*not(between(t,3,6))':s=48000:d=9",
-        "-map",
-        "0:v",
-        "-map",
-        "1:a",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-c:a",
-        "flac",
-        film.to_str().unwrap(),
-    ]);
+    ffmpeg_line(&format!(
+        "-f lavfi -i testsrc2=s=160x90:r=24:d=9 -f lavfi -i aevalsrc=exprs='0.1*sin(2*PI*1000*t)*not(between(t,3,6))|0.1*sin(2*PI*1000*t)*not(between(t,3,6))':s=48000:d=9 -map 0:v -map 1:a -c:v libx264 -preset ultrafast -c:a flac {}",
+        film.to_str().unwrap()
+    ));
     let work = d.path().join("w");
     run_proxy(&film, &work);
     let audio = read_json(&work.join("analysis/audio.json"));
@@ -114,19 +97,10 @@ fn no_audio_anamorphic_and_rotated_pictures() {
     let d = tempfile::tempdir().unwrap();
     // 320×180 stored, 2:1 pixels: a 640×180 picture. No audio.
     let wide = d.path().join("wide.mkv");
-    ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
-        "testsrc2=s=320x180:r=25:d=3",
-        "-vf",
-        "setsar=2/1",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        wide.to_str().unwrap(),
-    ]);
+    ffmpeg_line(&format!(
+        "-f lavfi -i testsrc2=s=320x180:r=25:d=3 -vf setsar=2/1 -c:v libx264 -preset ultrafast {}",
+        wide.to_str().unwrap()
+    ));
     let work = d.path().join("w1");
     run_proxy(&wide, &work);
     let proxy = work.join("proxy.mp4");
@@ -145,17 +119,10 @@ fn no_audio_anamorphic_and_rotated_pictures() {
 
     // A phone video: stored landscape, to be shown rotated 90°.
     let phone = d.path().join("phone.mp4");
-    ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
-        "testsrc2=s=320x180:r=30:d=2",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        phone.to_str().unwrap(),
-    ]);
+    ffmpeg_line(&format!(
+        "-f lavfi -i testsrc2=s=320x180:r=30:d=2 -c:v libx264 -preset ultrafast {}",
+        phone.to_str().unwrap()
+    ));
     set_mp4_rotation_90(&phone);
     let work = d.path().join("w2");
     run_proxy(&phone, &work);
@@ -214,25 +181,10 @@ fn ten_bit_vfr_late_start_and_truncated_sources() {
     let d = tempfile::tempdir().unwrap();
     // 10-bit H.264 whose frames arrive at an uneven rate (every third frame dropped), starting at 5 s.
     let vfr = d.path().join("vfr10.mkv");
-    ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
-        "testsrc2=s=320x180:r=30:d=6",
-        "-vf",
-        "select='not(eq(mod(n,3),2))'",
-        "-fps_mode",
-        "vfr",
-        "-output_ts_offset",
-        "5",
-        "-c:v",
-        "libx264",
-        "-pix_fmt",
-        "yuv420p10le",
-        "-preset",
-        "ultrafast",
-        vfr.to_str().unwrap(),
-    ]);
+    ffmpeg_line(&format!(
+        "-f lavfi -i testsrc2=s=320x180:r=30:d=6 -vf select='not(eq(mod(n,3),2))' -fps_mode vfr -output_ts_offset 5 -c:v libx264 -pix_fmt yuv420p10le -preset ultrafast {}",
+        vfr.to_str().unwrap()
+    ));
     let work = d.path().join("w1");
     run_proxy(&vfr, &work);
     let shots = read_json(&work.join("analysis/shots.json"));
@@ -262,39 +214,10 @@ fn of_two_audio_tracks_the_default_one_is_analysed_and_named() {
     let d = tempfile::tempdir().unwrap();
     let film = d.path().join("two_tracks.mkv");
     // Track #1 is silent, track #2 (marked default) carries a tone.
-    ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
-        "testsrc2=s=160x90:r=24:d=4",
-        "-f",
-        "lavfi",
-        "-i",
-        "anullsrc=r=48000:cl=stereo:d=4",
-        "-f",
-        "lavfi",
-        "-i",
-        "sine=f=440:r=48000:d=4",
-        "-map",
-        "0:v",
-        "-map",
-        "1:a",
-        "-map",
-        "2:a",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-c:a",
-        "flac",
-        "-disposition:a:0",
-        "0",
-        "-disposition:a:1",
-        "default",
-        "-t",
-        "4",
-        film.to_str().unwrap(),
-    ]);
+    ffmpeg_line(&format!(
+        "-f lavfi -i testsrc2=s=160x90:r=24:d=4 -f lavfi -i anullsrc=r=48000:cl=stereo:d=4 -f lavfi -i sine=f=440:r=48000:d=4 -map 0:v -map 1:a -map 2:a -c:v libx264 -preset ultrafast -c:a flac -disposition:a:0 0 -disposition:a:1 default -t 4 {}",
+        film.to_str().unwrap()
+    ));
     let work = d.path().join("w");
     let r = run_proxy(&film, &work);
     let audio = read_json(&work.join("analysis/audio.json"));

@@ -26,15 +26,10 @@ fn bad_inputs_exit_2_name_the_file_and_write_nothing() {
     let empty = dir.join("empty.mp4");
     std::fs::write(&empty, b"").unwrap();
     let audio = dir.join("song.m4a");
-    ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
-        "sine=duration=1",
-        "-c:a",
-        "aac",
-        audio.to_str().unwrap(),
-    ]);
+    ffmpeg_line(&format!(
+        "-f lavfi -i sine=duration=1 -c:a aac {}",
+        audio.to_str().unwrap()
+    ));
     let folder = dir.join("a_folder.mp4");
     std::fs::create_dir(&folder).unwrap();
     let missing = dir.join("missing.mp4");
@@ -160,19 +155,10 @@ fn a_locked_work_dir_is_refused() {
 fn start_long_run(dir: &Path) -> (std::process::Child, String) {
     let film = dir.join("long.mp4");
     // 10 minutes of 720p noise decodes slowly enough to interrupt reliably.
-    ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
-        "testsrc2=size=1280x720:rate=24:duration=600",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-crf",
-        "40",
-        film.to_str().unwrap(),
-    ]);
+    ffmpeg_line(&format!(
+        "-f lavfi -i testsrc2=size=1280x720:rate=24:duration=600 -c:v libx264 -preset ultrafast -crf 40 {}",
+        film.to_str().unwrap()
+    ));
     let work = dir.join("long_cinecut_work").to_string_lossy().into_owned();
     let child = Command::new(BIN)
         .args([film.to_str().unwrap(), "-v", "action", "--until", "proxy"])

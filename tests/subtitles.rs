@@ -44,21 +44,12 @@ fn found_beside_the_film_or_inside_it() {
     let mkv = d.path().join("muxed.mkv");
     let srt = d.path().join("cues.srt");
     std::fs::write(&srt, SRT).unwrap();
-    ffmpeg(&[
-        "-i",
+    ffmpeg_line(&format!(
+        "-i {} -i {} -map 0 -map 1 -c copy -metadata:s:s:0 language=eng {}",
         film.to_str().unwrap(),
-        "-i",
         srt.to_str().unwrap(),
-        "-map",
-        "0",
-        "-map",
-        "1",
-        "-c",
-        "copy",
-        "-metadata:s:s:0",
-        "language=eng",
-        mkv.to_str().unwrap(),
-    ]);
+        mkv.to_str().unwrap()
+    ));
     let work = d.path().join("w2");
     let r = cinecut(&[&mkv, &"-v", &"drama", &"--until", &"subtitles", &"--work-dir", &work]);
     assert_eq!(r.code, 0, "{}", r.stderr);

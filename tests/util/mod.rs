@@ -15,28 +15,11 @@ pub fn shared_media() -> Option<PathBuf> {
 /// A synthetic film: moving test pattern with a tone, `secs` long, small and quick to make.
 pub fn synth_film(dir: &Path, name: &str, secs: u32) -> PathBuf {
     let out = dir.join(name);
-    ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
-        &format!("testsrc2=size=320x180:rate=24:duration={secs}"),
-        "-f",
-        "lavfi",
-        "-i",
-        &format!("sine=frequency=440:sample_rate=48000:duration={secs}"),
-        "-map",
-        "0:v",
-        "-map",
-        "1:a",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-c:a",
-        "aac",
-        "-shortest",
-        out.to_str().unwrap(),
-    ]);
+    ffmpeg_line(&format!(
+        "-f lavfi -i testsrc2=size=320x180:rate=24:duration={secs} -f lavfi -i sine=frequency=440:sample_rate=48000:duration={secs} \
+         -map 0:v -map 1:a -c:v libx264 -preset ultrafast -c:a aac -shortest {}",
+        out.display()
+    ));
     out
 }
 
@@ -47,6 +30,13 @@ pub fn ffmpeg(args: &[&str]) {
         .status()
         .expect("ffmpeg on PATH (make test installs it)");
     assert!(st.success(), "ffmpeg {args:?}");
+}
+
+/// `ffmpeg` with its arguments written as one line, split on whitespace (no shell is involved, so quotes stay
+/// as typed). Test paths come from `tempdir`, which has no spaces.
+pub fn ffmpeg_line(args: &str) {
+    let args: Vec<&str> = args.split_whitespace().collect();
+    ffmpeg(&args);
 }
 
 pub fn srt(dir: &Path, name: &str) -> PathBuf {
