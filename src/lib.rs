@@ -4,6 +4,7 @@
 //! The pipeline (`pipeline/`) runs the stages in `DESIGN.md` order, each in the folder named after its part of the
 //! work: `ingest/`, `story/`, and so on. FFmpeg is reached only through `media/`.
 
+pub mod analyze;
 pub mod app;
 pub mod cancel;
 pub mod cli;
