@@ -9,6 +9,8 @@
 //! - `anchors`: the story anchors (`structure.json`), from a text model or from the film's own curves.
 //! - `embed`, `zones`: sentence embeddings (MiniLM via candle) and zone matching for `narrative`.
 
+pub mod anchors;
 pub mod scene;
 
+pub use anchors::Anchors;
 pub use scene::{SceneDescription, SceneText, TextSource};
