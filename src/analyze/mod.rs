@@ -10,6 +10,9 @@
 //! - `embed`, `zones`: sentence embeddings (MiniLM via candle) and zone matching for `narrative`.
 
 pub mod anchors;
+pub mod builtin;
+pub mod cache;
+pub mod inference;
 pub mod scene;
 
 pub use anchors::Anchors;

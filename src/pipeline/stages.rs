@@ -8,6 +8,7 @@ use serde_json::json;
 use super::checkpoint::PipelineCheckpoint;
 use super::workdir::WorkDir;
 use super::{Progress, Stage};
+use crate::analyze::{builtin, cache, inference};
 use crate::cancel::Cancel;
 use crate::config::RunConfig;
 use crate::error::{Error, Result};
@@ -50,7 +51,8 @@ pub fn inputs(stage: Stage, ctx: &StageCtx) -> Result<serde_json::Value> {
         }),
         Stage::Conform => json!({ "output": cfg.output }),
         Stage::Keyframes => json!({ "version": keyframes::VERSION }),
-        Stage::Inference | Stage::Structural => json!({}),
+        Stage::Inference => json!({ "builtin": builtin::VERSION }),
+        Stage::Structural => json!({}),
     })
 }
 
@@ -73,6 +75,7 @@ pub fn outputs_present(stage: Stage, ctx: &StageCtx) -> bool {
                     .read_json::<keyframes::KeyframeList>(keyframes::KEYFRAMES)
                     .is_ok_and(|l| l.keyframes.iter().all(|k| present(&k.image)))
         }
+        Stage::Inference => ctx.work.path(cache::SCENES).is_file(),
         _ => true,
     }
 }
@@ -112,6 +115,11 @@ pub fn run(stage: Stage, ctx: &StageCtx, ckpt: &mut PipelineCheckpoint, progress
                 spans.story.start_s,
                 spans.story.end_s
             ))
+        }
+        Stage::Inference => {
+            let out = inference::run(ctx.work, ctx.cancel, progress)?;
+            ckpt.inference_complete = true;
+            Ok(out.summary())
         }
         other => Err(Error::NotImplemented(other.name())),
     }

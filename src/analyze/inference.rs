@@ -1,0 +1,141 @@
+//! Stage `inference`: one `SceneDescription` per keyframe, appended to `inference/scenes.jsonl` as each is done.
+//! The built-in analysis always supplies the numbers; with `--analyzer openai` a vision model writes the text.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::time::Instant;
+
+use super::builtin::Builtin;
+use super::cache::{SceneCache, SceneLine, image_hash};
+use crate::cancel::Cancel;
+use crate::error::{IoContext, Result};
+use crate::ingest::keyframes::{KEYFRAMES, KeyframeList};
+use crate::pipeline::workdir::WorkDir;
+use crate::pipeline::{Progress, Unit};
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct InferenceSummary {
+    pub keyframes: usize,
+    /// Records taken from an earlier, interrupted run.
+    pub reused: usize,
+    pub analyzer: String,
+    pub per_second: f64,
+}
+
+impl InferenceSummary {
+    pub fn summary(&self) -> String {
+        let mut s = format!(
+            "{} keyframes described ({}, {:.0}/s)",
+            self.keyframes, self.analyzer, self.per_second
+        );
+        if self.reused > 0 {
+            s.push_str(&format!("; {} taken from the interrupted run", self.reused));
+        }
+        s
+    }
+}
+
+pub fn run(work: &WorkDir, cancel: &Cancel, progress: &mut dyn Progress) -> Result<InferenceSummary> {
+    let list: KeyframeList = work.read_json(KEYFRAMES)?;
+    let builtin = Builtin::load(work)?;
+    let mut cache = SceneCache::open(work)?;
+    if cache.damaged > 0 {
+        tracing::warn!("{} damaged lines in the inference cache were dropped", cache.damaged);
+    }
+    let analyzer = builtin.identity().to_string();
+    progress.start(list.keyframes.len() as u64, Unit::Items("keyframes"));
+    let started = Instant::now();
+
+    // Take what an interrupted run finished; describe the rest on every core.
+    let mut lines: Vec<Option<SceneLine>> = Vec::with_capacity(list.keyframes.len());
+    let mut todo = Vec::new();
+    for (i, kf) in list.keyframes.iter().enumerate() {
+        let path = work.path(&kf.image);
+        let hash = image_hash(&std::fs::read(&path).at(&path, "cannot read the keyframe image")?);
+        lines.push(cache.get(kf.time_s, &hash, &analyzer).map(|scene| SceneLine {
+            image_hash: hash,
+            analyzer: analyzer.clone(),
+            scene: scene.clone(),
+        }));
+        if lines[i].is_none() {
+            todo.push(i);
+        }
+    }
+    let reused = lines.len() - todo.len();
+    progress.set(reused as u64);
+    let describe = |i: usize| -> Result<SceneLine> {
+        let kf = &list.keyframes[todo[i]];
+        let path = work.path(&kf.image);
+        let jpeg = std::fs::read(&path).at(&path, "cannot read the keyframe image")?;
+        Ok(SceneLine {
+            scene: builtin.describe(kf, &jpeg, &path)?,
+            image_hash: image_hash(&jpeg),
+            analyzer: analyzer.clone(),
+        })
+    };
+    let mut done = reused;
+    parallel_map(todo.len(), workers(), cancel, describe, |i, line| {
+        cache.append(&line)?;
+        lines[todo[i]] = Some(line);
+        done += 1;
+        progress.set(done as u64);
+        Ok(())
+    })?;
+    let lines: Vec<SceneLine> = lines
+        .into_iter()
+        .map(|l| l.expect("every keyframe described"))
+        .collect();
+    cache.finish(&lines)?;
+    let secs = started.elapsed().as_secs_f64().max(1e-3);
+    Ok(InferenceSummary {
+        keyframes: lines.len(),
+        reused,
+        analyzer: "built-in analysis".into(),
+        per_second: todo.len() as f64 / secs,
+    })
+}
+
+fn workers() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
+}
+
+/// Run `work(0..n)` on `jobs` threads and hand each result to `on_done` on the calling thread, in completion
+/// order (so the caller can append to a file without locks). The first error, from either side, stops handing
+/// out work; the threads finish the item in hand and the error is returned.
+pub fn parallel_map<T: Send>(
+    n: usize,
+    jobs: usize,
+    cancel: &Cancel,
+    work: impl Fn(usize) -> Result<T> + Sync,
+    mut on_done: impl FnMut(usize, T) -> Result<()>,
+) -> Result<()> {
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        let (tx, rx) = mpsc::channel();
+        for _ in 0..jobs.clamp(1, n.max(1)) {
+            let tx = tx.clone();
+            let (next, stop, work) = (&next, &stop, &work);
+            scope.spawn(move || {
+                while !stop.load(Ordering::Relaxed) && !cancel.is_cancelled() {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= n || tx.send((i, work(i))).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        let mut outcome = Ok(());
+        for (i, result) in rx {
+            if outcome.is_ok() {
+                outcome = result.and_then(|v| on_done(i, v));
+                if outcome.is_err() {
+                    stop.store(true, Ordering::Relaxed);
+                }
+            }
+        }
+        outcome?;
+        cancel.check()
+    })
+}
