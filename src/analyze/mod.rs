@@ -14,6 +14,7 @@ pub mod builtin;
 pub mod cache;
 pub mod inference;
 pub mod scene;
+pub mod structural;
 
 pub use anchors::Anchors;
 pub use scene::{SceneDescription, SceneText, TextSource};

@@ -157,6 +157,50 @@ impl ColumnsReader {
     }
 }
 
+/// The mean of each named column over every whole second of film time, for `seconds` seconds (row `i` is at
+/// `offset_s + i / rate_hz`). A second with no rows repeats the one before it.
+pub fn per_second(work_dir: &Path, rel: &str, names: &[&str], offset_s: f64, seconds: usize) -> Result<Vec<Vec<f32>>> {
+    let mut reader = ColumnsReader::open(work_dir, rel)?;
+    let cols: Vec<usize> = names
+        .iter()
+        .map(|n| {
+            reader.header.column(n).ok_or_else(|| {
+                Error::Runtime(format!(
+                    "{rel}: no column '{n}'; re-run with --fresh to redo the analysis"
+                ))
+            })
+        })
+        .collect::<Result<_>>()?;
+    let rate = reader.header.rate_hz;
+    let n = seconds.max(1);
+    let mut sums = vec![vec![0f64; n]; cols.len()];
+    let mut counts = vec![0u32; n];
+    let (mut row, mut i) = (Vec::new(), 0u64);
+    while reader.next_row(&mut row)? {
+        let sec = ((offset_s + i as f64 / rate).max(0.0) as usize).min(n - 1);
+        for (k, &c) in cols.iter().enumerate() {
+            sums[k][sec] += row[c] as f64;
+        }
+        counts[sec] += 1;
+        i += 1;
+    }
+    Ok(sums
+        .into_iter()
+        .map(|col| {
+            let mut last = 0f32;
+            col.iter()
+                .zip(&counts)
+                .map(|(&s, &c)| {
+                    if c > 0 {
+                        last = (s / c as f64) as f32;
+                    }
+                    last
+                })
+                .collect()
+        })
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,10 +12,9 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::analysis::{self, ShotList};
-use super::columns::ColumnsReader;
+use super::columns::per_second;
 use super::dialogue::{DIALOGUE, Dialogue};
 use super::shots::Shot;
-use super::signals::FrameSignals;
 use super::spans::{self, Second, StorySpans};
 use super::subtitles::DialogueEvent;
 use crate::cancel::Cancel;
@@ -109,28 +108,12 @@ fn shot_at(shots: &[Shot], t: f64) -> usize {
 
 /// Average the stored per-frame signals into whole seconds of film.
 fn seconds(work: &WorkDir, list: &ShotList, duration_s: f64) -> Result<Vec<Second>> {
-    let mut reader = ColumnsReader::open(work.root(), analysis::FRAMES)?;
     let n = duration_s.ceil().max(1.0) as usize;
-    let mut sums = vec![(0f64, 0f64, 0u32); n];
-    let mut row = Vec::new();
-    let mut i = 0u64;
-    while reader.next_row(&mut row)? {
-        let s = FrameSignals::from_row(&row);
-        let sec = ((list.offset_s + i as f64 / list.fps) as usize).min(n - 1);
-        sums[sec].0 += s.dark as f64;
-        sums[sec].1 += s.brightness as f64;
-        sums[sec].2 += 1;
-        i += 1;
-    }
-    Ok(sums
-        .into_iter()
-        .map(|(d, b, c)| {
-            let c = c.max(1) as f64;
-            Second {
-                dark: (d / c) as f32,
-                brightness: (b / c) as f32,
-            }
-        })
+    let cols = per_second(work.root(), analysis::FRAMES, &["dark", "brightness"], list.offset_s, n)?;
+    Ok(cols[0]
+        .iter()
+        .zip(&cols[1])
+        .map(|(&dark, &brightness)| Second { dark, brightness })
         .collect())
 }
 

@@ -8,7 +8,7 @@ use serde_json::json;
 use super::checkpoint::PipelineCheckpoint;
 use super::workdir::WorkDir;
 use super::{Progress, Stage};
-use crate::analyze::{builtin, cache, inference};
+use crate::analyze::{anchors, builtin, cache, inference, structural};
 use crate::cancel::Cancel;
 use crate::config::RunConfig;
 use crate::error::{Error, Result};
@@ -52,7 +52,7 @@ pub fn inputs(stage: Stage, ctx: &StageCtx) -> Result<serde_json::Value> {
         Stage::Conform => json!({ "output": cfg.output }),
         Stage::Keyframes => json!({ "version": keyframes::VERSION }),
         Stage::Inference => json!({ "builtin": builtin::VERSION }),
-        Stage::Structural => json!({}),
+        Stage::Structural => json!({ "version": anchors::VERSION }),
     })
 }
 
@@ -76,6 +76,7 @@ pub fn outputs_present(stage: Stage, ctx: &StageCtx) -> bool {
                     .is_ok_and(|l| l.keyframes.iter().all(|k| present(&k.image)))
         }
         Stage::Inference => ctx.work.path(cache::SCENES).is_file(),
+        Stage::Structural => ctx.work.path(anchors::STRUCTURE).is_file(),
         _ => true,
     }
 }
@@ -120,6 +121,10 @@ pub fn run(stage: Stage, ctx: &StageCtx, ckpt: &mut PipelineCheckpoint, progress
             let out = inference::run(ctx.work, ctx.cancel, progress)?;
             ckpt.inference_complete = true;
             Ok(out.summary())
+        }
+        Stage::Structural => {
+            let duration = ctx.cfg.probe.duration().unwrap_or(0.0);
+            Ok(structural::run(ctx.work, duration)?.summary())
         }
         other => Err(Error::NotImplemented(other.name())),
     }
