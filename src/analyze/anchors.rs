@@ -13,6 +13,7 @@
 //!   half the distance from the median to its 90th percentile, at least `0.1 L` before the climax;
 //! - beginning: the first moment after the opening (`s0 + 0.02 L`) where the curve passes its 60th percentile,
 //!   within the first quarter and at least `0.05 L` before the escalation.
+//!
 //! Each anchor the curve cannot place falls back to 5 / 45 / 80 % of the story span, and `reason` says which;
 //! with no signal at all (a flat curve, or a story under 30 s) all three do.
 
