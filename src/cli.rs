@@ -70,6 +70,32 @@ pub struct Args {
     #[arg(short = 'm', long, value_name = "FILE")]
     pub manifest: Option<PathBuf>,
 
+    /// Who describes the keyframes: `builtin` (image and sound statistics, no model) or `openai` (a vision model
+    /// on an OpenAI-compatible server: llama-server with --mmproj, Ollama, vLLM, LM Studio, OpenAI)
+    #[arg(long, value_name = "NAME", default_value = "builtin", value_parser = ["builtin", "openai"], help_heading = "Models")]
+    pub analyzer: String,
+
+    /// The OpenAI-compatible server [env: CINECUT_OPENAI_BASE_URL, then OPENAI_BASE_URL; default
+    /// http://127.0.0.1:8080/v1]. The API key, if any, comes from CINECUT_OPENAI_API_KEY or OPENAI_API_KEY
+    #[arg(long, value_name = "URL", help_heading = "Models")]
+    pub endpoint: Option<String>,
+
+    /// The vision model's name on the server, for --analyzer openai
+    #[arg(long, value_name = "NAME", help_heading = "Models")]
+    pub vision_model: Option<String>,
+
+    /// A text model on the server: it reads the dialogue to find the story's turning points
+    #[arg(long, value_name = "NAME", help_heading = "Models")]
+    pub text_model: Option<String>,
+
+    /// Model requests in flight at once, for servers that batch (llama-server -np N, vLLM)
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=64), help_heading = "Models")]
+    pub jobs: u32,
+
+    /// The text model's context window, in tokens: longer dialogue goes in several requests
+    #[arg(long, value_name = "TOKENS", default_value_t = 8192, value_parser = clap::value_parser!(u32).range(512..), help_heading = "Models")]
+    pub text_context: u32,
+
     /// No progress output (errors and warnings are still shown)
     #[arg(short = 'q', long, conflicts_with = "verbose")]
     pub quiet: bool,

@@ -15,6 +15,7 @@ pub mod cache;
 pub mod inference;
 pub mod scene;
 pub mod structural;
+pub mod turning_points;
 
 pub use anchors::Anchors;
 pub use scene::{SceneDescription, SceneText, TextSource};
