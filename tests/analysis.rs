@@ -147,8 +147,9 @@ fn tears_of_steel_analysis() {
         &srt,
         &"-v",
         &"sci-fi",
+        // Through `structural`, so the one decode of the film serves the understanding stages' checks too.
         &"--until",
-        &"keyframes",
+        &"structural",
         &"--work-dir",
         &work,
     ]);
@@ -173,6 +174,33 @@ fn tears_of_steel_analysis() {
             .as_u64()
             .unwrap(),
         7341
+    );
+
+    // One scene per keyframe, and ordered anchors inside the story (before the end credits).
+    let keyframes = read_json(&work.join("keyframes.json"))["keyframes"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let scenes: Vec<serde_json::Value> = std::fs::read_to_string(work.join("inference/scenes.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(scenes.len(), keyframes.len());
+    for (s, k) in scenes.iter().zip(&keyframes) {
+        assert_eq!(s["time_s"], k["time_s"]);
+    }
+    let uniq: Vec<f64> = scenes.iter().map(|s| s["uniqueness"].as_f64().unwrap()).collect();
+    let spread = uniq.iter().cloned().fold(0.0, f64::max) - uniq.iter().cloned().fold(1.0, f64::min);
+    assert!(spread > 0.3, "uniqueness tells frames apart: {spread}");
+    let st = read_json(&work.join("structure.json"));
+    let t = |k: &str| st[k].as_f64().unwrap();
+    let credits = st["end_credits"]["start_s"].as_f64().unwrap();
+    assert!((560.0..600.0).contains(&credits), "{st}");
+    assert!(st["story"]["start_s"].as_f64().unwrap() <= t("begin_t"), "{st}");
+    assert!(
+        t("begin_t") < t("escalation_t") && t("escalation_t") < t("climax_t") && t("climax_t") < credits,
+        "{st}"
     );
 }
 

@@ -9,7 +9,7 @@
 //! - warmth: red minus blue over the keyframe image's lit pixels;
 //! - uniqueness: how far the frame is from its nearest look-alikes in the rest of the film (see `Uniqueness`);
 //! - audio intensity: the loudest short-term loudness (3 s window) within ±1 s, mapped from −50..−5 LUFS to
-//!   0..1 (the text compares it with the film's own integrated loudness instead: loud for this film);
+//!   0..1 (the text compares it with the film's typical loudness instead: loud for this film);
 //! - faces: counted by the Haar cascade when one is installed, else left out (`None`).
 
 use std::path::Path;
@@ -46,7 +46,8 @@ pub struct Builtin {
     frames: Vec<FrameSignals>,
     loudness: Vec<f32>,
     loudness_rate: f64,
-    /// The film's integrated loudness: "loud" in the text means loud for this film.
+    /// The film's typical loudness (median short-term, silence left out): "loud" in the text means loud for
+    /// this film. Not the integrated loudness: its gating follows the loud passages, so little would count as loud.
     film_lufs: f32,
     uniqueness: Uniqueness,
     id: String,
@@ -71,8 +72,7 @@ impl Builtin {
         while reader.next_row(&mut row)? {
             loudness.push(row[col]);
         }
-        let summary: audio::AudioSummary = work.read_json(audio::SUMMARY)?;
-        let film_lufs = summary.integrated_lufs.unwrap_or(-23.0) as f32;
+        let film_lufs = typical_loudness(&loudness);
         let uniqueness = Uniqueness::new(&frames, &shots.shots);
         // The cache key covers what the numbers are computed from, so a redone analysis pass redoes the records.
         let mut h = blake3::Hasher::new();
@@ -176,6 +176,15 @@ impl Builtin {
     }
 }
 
+fn typical_loudness(short_term: &[f32]) -> f32 {
+    let mut heard: Vec<f32> = short_term.iter().copied().filter(|l| *l > -70.0).collect();
+    if heard.is_empty() {
+        return QUIET_LUFS;
+    }
+    heard.sort_by(f32::total_cmp);
+    heard[heard.len() / 2]
+}
+
 /// How much the built-in text can be trusted relative to a vision model's: it describes light, colour,
 /// movement and sound correctly but says nothing about content.
 pub const BUILTIN_TRUST: f32 = 0.5;
@@ -270,7 +279,7 @@ pub struct Measured {
     pub edges: f32,
     pub dark: f32,
     pub warmth: f32,
-    /// Loudness near the keyframe relative to the film's integrated loudness, LU.
+    /// Loudness near the keyframe relative to the film's typical loudness, LU.
     pub loudness_lu: f32,
     pub shot_s: f64,
 }
@@ -329,8 +338,8 @@ pub fn describe_text(m: &Measured, faces: Option<u32>) -> SceneText {
     visual.push(detail.to_string());
     visual.extend(faces_txt);
 
-    let loud = m.loudness_lu > 2.0;
-    let quiet = m.loudness_lu < -10.0;
+    let loud = m.loudness_lu > 4.0;
+    let quiet = m.loudness_lu < -8.0;
     let moving = m.motion > 0.02;
     let still = m.motion < 0.005;
     let dark = m.brightness < 0.25 || m.dark > 0.5;
@@ -342,6 +351,8 @@ pub fn describe_text(m: &Measured, faces: Option<u32>) -> SceneText {
         mood.push("tense");
     } else if moving && loud {
         mood.push("energetic");
+    } else if loud {
+        mood.push("intense");
     } else if quiet && still {
         mood.push("calm");
     } else if quiet {
@@ -421,7 +432,7 @@ mod tests {
             brightness: 0.1,
             dark: 0.6,
             contrast: 0.3,
-            loudness_lu: 4.0,
+            loudness_lu: 6.0,
             motion: 0.03,
             shot_s: 1.0,
             ..Default::default()
