@@ -4,7 +4,7 @@ mod util;
 
 use std::path::{Path, PathBuf};
 
-use util::{cinecut, ffmpeg_line, read_json, shared_media};
+use util::{cinecut, ffmpeg_line, read_json};
 
 /// 120 s: a still grey picture with a quiet hum, then 20 s of a moving test pattern with loud noise
 /// (85–105 s), then the quiet grey again. The loud, busy stretch is the film's climax by any measure.
