@@ -22,7 +22,7 @@ fn main() {
     for _ in 0..reps {
         let _ = std::fs::remove_file(work.path(cache::SCENES));
         let t = Instant::now();
-        let out = inference::run(&work, &Cancel::new(), &mut NullReporter).expect("inference");
+        let out = inference::run(&work, None, &Cancel::new(), &mut NullReporter).expect("inference");
         n = out.keyframes;
         rates.push(n as f64 / t.elapsed().as_secs_f64());
     }

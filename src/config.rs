@@ -6,6 +6,7 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use crate::cancel::Cancel;
+use crate::analyze::openai::EndpointConfig;
 use crate::cli::Args;
 use crate::error::{Error, Result};
 use crate::ingest::dialogue::{SubtitleSource, find_source};
@@ -28,6 +29,12 @@ pub struct RunConfig {
     pub review: bool,
     pub manifest: Option<PathBuf>,
     pub probe: Probe,
+    /// The model server, when `--analyzer openai` or `--text-model` asks for one.
+    pub model: Option<EndpointConfig>,
+    /// Describe keyframes with the vision model (`--analyzer openai`).
+    pub vision: bool,
+    /// The text model's context window, tokens.
+    pub text_context: usize,
 }
 
 impl RunConfig {
@@ -93,6 +100,9 @@ impl RunConfig {
             ));
         }
 
+        let vision = args.analyzer == "openai";
+        let model = model_config(args, vision)?;
+
         let until = if args.review {
             Stage::Narrative
         } else {
@@ -109,8 +119,41 @@ impl RunConfig {
             review: args.review,
             manifest,
             probe,
+            model,
+            vision,
+            text_context: args.text_context as usize,
         })
     }
+}
+
+/// The server config when a model is asked for; model options without a use for them are a mistake to report.
+fn model_config(args: &Args, vision: bool) -> Result<Option<EndpointConfig>> {
+    let usage = |problem: &str, fix: &str| Error::Usage {
+        problem: problem.into(),
+        fix: fix.into(),
+    };
+    if args.vision_model.is_some() && !vision {
+        return Err(usage(
+            "--vision-model is only used by the vision analyzer",
+            "add --analyzer openai",
+        ));
+    }
+    if !vision && args.text_model.is_none() {
+        if args.endpoint.is_some() {
+            return Err(usage(
+                "--endpoint names a model server, but nothing asks for a model",
+                "add --analyzer openai (keyframe descriptions) or --text-model NAME (story anchors)",
+            ));
+        }
+        return Ok(None);
+    }
+    EndpointConfig::resolve(
+        args.endpoint.as_deref(),
+        args.vision_model.as_deref(),
+        args.text_model.as_deref(),
+        args.jobs as usize,
+    )
+    .map(Some)
 }
 
 /// `<film dir>/<stem>_trailer_<vibe>.mp4`, with `-` in the vibe as `_` (as the earlier tool named it).

@@ -5,7 +5,11 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::Instant;
 
-use super::builtin::Builtin;
+use std::path::PathBuf;
+
+use super::builtin::{BUILTIN_TRUST, Builtin};
+use super::openai::Client;
+use super::scene::TextSource;
 use super::cache::{SceneCache, SceneLine, image_hash};
 use crate::cancel::Cancel;
 use crate::error::{IoContext, Result};
@@ -18,6 +22,9 @@ pub struct InferenceSummary {
     pub keyframes: usize,
     /// Records taken from an earlier, interrupted run.
     pub reused: usize,
+    /// Frames the model failed on, which kept the built-in text, and the first reason.
+    pub fallbacks: usize,
+    pub first_failure: Option<String>,
     pub analyzer: String,
     pub per_second: f64,
 }
@@ -25,28 +32,40 @@ pub struct InferenceSummary {
 impl InferenceSummary {
     pub fn summary(&self) -> String {
         let mut s = format!(
-            "{} keyframes described ({}, {:.0}/s)",
+            "{} keyframes described ({}, {:.1}/s)",
             self.keyframes, self.analyzer, self.per_second
         );
         if self.reused > 0 {
             s.push_str(&format!("; {} taken from the interrupted run", self.reused));
         }
+        if self.fallbacks > 0 {
+            s.push_str(&format!("; {} kept the built-in text", self.fallbacks));
+        }
         s
     }
 }
 
-pub fn run(work: &WorkDir, cancel: &Cancel, progress: &mut dyn Progress) -> Result<InferenceSummary> {
+/// Describe every keyframe: with the built-in analysis alone, or with `model` writing the text.
+pub fn run(
+    work: &WorkDir,
+    model: Option<&Client>,
+    cancel: &Cancel,
+    progress: &mut dyn Progress,
+) -> Result<InferenceSummary> {
     let list: KeyframeList = work.read_json(KEYFRAMES)?;
     let builtin = Builtin::load(work)?;
     let mut cache = SceneCache::open(work)?;
     if cache.damaged > 0 {
         tracing::warn!("{} damaged lines in the inference cache were dropped", cache.damaged);
     }
-    let analyzer = builtin.identity().to_string();
-    progress.start(list.keyframes.len() as u64, Unit::Items("keyframes"));
+    // A model's record also carries the built-in numbers, so it is keyed by both.
+    let analyzer = match model {
+        None => builtin.identity().to_string(),
+        Some(m) => format!("{}+{}", m.identity_vision(), builtin.identity()),
+    };
     let started = Instant::now();
 
-    // Take what an interrupted run finished; describe the rest on every core.
+    // Take what an interrupted run finished.
     let mut lines: Vec<Option<SceneLine>> = Vec::with_capacity(list.keyframes.len());
     let mut todo = Vec::new();
     for (i, kf) in list.keyframes.iter().enumerate() {
@@ -62,6 +81,10 @@ pub fn run(work: &WorkDir, cancel: &Cancel, progress: &mut dyn Progress) -> Resu
         }
     }
     let reused = lines.len() - todo.len();
+
+    // The built-in analysis of the rest, on every core. Alone, each record is final and goes to the cache;
+    // with a model, the records wait for their text.
+    progress.start(list.keyframes.len() as u64, Unit::Items("keyframes"));
     progress.set(reused as u64);
     let describe = |i: usize| -> Result<SceneLine> {
         let kf = &list.keyframes[todo[i]];
@@ -73,27 +96,65 @@ pub fn run(work: &WorkDir, cancel: &Cancel, progress: &mut dyn Progress) -> Resu
             analyzer: analyzer.clone(),
         })
     };
+    let mut measured: Vec<Option<SceneLine>> = vec![None; todo.len()];
     let mut done = reused;
     parallel_map(todo.len(), workers(), cancel, describe, |i, line| {
-        cache.append(&line)?;
-        lines[todo[i]] = Some(line);
-        done += 1;
-        progress.set(done as u64);
+        if model.is_none() {
+            cache.append(&line)?;
+            done += 1;
+            progress.set(done as u64);
+        }
+        measured[i] = Some(line);
         Ok(())
     })?;
-    let lines: Vec<SceneLine> = lines
-        .into_iter()
-        .map(|l| l.expect("every keyframe described"))
-        .collect();
+    let mut measured: Vec<SceneLine> = measured.into_iter().map(|l| l.expect("every keyframe measured")).collect();
+
+    let (mut fallbacks, mut first_failure) = (0, None);
+    if let Some(model) = model {
+        progress.message("asking the vision model");
+        let images: Vec<PathBuf> = todo.iter().map(|&i| work.path(&list.keyframes[i].image)).collect();
+        model.describe_images(&images, cancel, |i, answer| {
+            let line = &mut measured[i];
+            match answer {
+                Ok(text) => {
+                    line.scene.text = text;
+                    line.scene.text_source = TextSource::Model;
+                    line.scene.confidence = line.scene.confidence / BUILTIN_TRUST * MODEL_TRUST;
+                }
+                Err(e) => {
+                    line.scene.text_source = TextSource::BuiltinFallback;
+                    fallbacks += 1;
+                    first_failure.get_or_insert_with(|| e.to_string());
+                    tracing::warn!("keyframe at {:.1} s keeps the built-in text: {e}", line.scene.time_s);
+                }
+            }
+            cache.append(line)?;
+            done += 1;
+            progress.set(done as u64);
+            Ok(())
+        })?;
+    }
+    for (line, &i) in measured.into_iter().zip(&todo) {
+        lines[i] = Some(line);
+    }
+    let lines: Vec<SceneLine> = lines.into_iter().map(|l| l.expect("every keyframe described")).collect();
     cache.finish(&lines)?;
     let secs = started.elapsed().as_secs_f64().max(1e-3);
     Ok(InferenceSummary {
         keyframes: lines.len(),
         reused,
-        analyzer: "built-in analysis".into(),
+        fallbacks,
+        first_failure,
+        analyzer: match model {
+            None => "built-in analysis".into(),
+            Some(m) => format!("vision model {}", m.identity_vision()),
+        },
         per_second: todo.len() as f64 / secs,
     })
 }
+
+/// How far a vision model's text is trusted, against `BUILTIN_TRUST` for the built-in text.
+const MODEL_TRUST: f32 = 0.9;
 
 fn workers() -> usize {
     std::thread::available_parallelism().map_or(2, |n| n.get())

@@ -2,6 +2,8 @@
 //! `structure.json`.
 
 use super::anchors::{self, AnchorSource, STRUCTURE, Signals, Structure};
+use super::openai::{CallError, Client};
+use super::turning_points;
 use crate::error::Result;
 use crate::ingest::analysis::{self, ShotList};
 use crate::ingest::audio;
@@ -11,7 +13,16 @@ use crate::ingest::keyframes::SPANS;
 use crate::ingest::spans::StorySpans;
 use crate::pipeline::workdir::WorkDir;
 
-pub fn run(work: &WorkDir, duration_s: f64) -> Result<Structure> {
+/// The text model and its context window in tokens, when the user named one.
+pub struct TextModel<'a> {
+    pub client: &'a Client,
+    pub context_tokens: usize,
+}
+
+/// Room for the answer: three short JSON objects.
+const ANSWER_TOKENS: u32 = 200;
+
+pub fn run(work: &WorkDir, duration_s: f64, model: Option<TextModel>) -> Result<Structure> {
     let shots: ShotList = work.read_json(analysis::SHOTS)?;
     let dialogue: Dialogue = work.read_json(DIALOGUE)?;
     let spans: StorySpans = work.read_json(SPANS)?;
@@ -28,7 +39,32 @@ pub fn run(work: &WorkDir, duration_s: f64) -> Result<Structure> {
         },
     };
     let curve = anchors::intensity(&signals, &dialogue.events, spans.story);
-    let (anchors, source, reason) = anchors::heuristic(&curve, spans.story);
+    let mut asked = None;
+    if let Some(m) = model {
+        let mut ask = |system: &str, user: &str, schema: &serde_json::Value| match m
+            .client
+            .complete_json(system, user, schema, ANSWER_TOKENS)
+        {
+            Ok(v) => Ok(Ok(v)),
+            Err(CallError::Fatal(e)) => Err(e),
+            Err(e) => Ok(Err(e.to_string())),
+        };
+        asked = Some(turning_points::ask_model(
+            &dialogue.events,
+            spans.story,
+            m.context_tokens,
+            &mut ask,
+        )?);
+    }
+    let (anchors, source, reason) = match asked {
+        Some(Ok((anchors, why))) => (anchors, AnchorSource::Llm, why),
+        Some(Err(why)) => {
+            tracing::warn!("the text model's anchors were not usable ({why}); using the film's intensity curve");
+            let (a, s, r) = anchors::heuristic(&curve, spans.story);
+            (a, s, format!("{r} (the text model's answer was not usable: {why})"))
+        }
+        None => anchors::heuristic(&curve, spans.story),
+    };
     let structure = Structure {
         anchors,
         source,

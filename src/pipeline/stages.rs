@@ -8,7 +8,8 @@ use serde_json::json;
 use super::checkpoint::PipelineCheckpoint;
 use super::workdir::WorkDir;
 use super::{Progress, Stage};
-use crate::analyze::{anchors, builtin, cache, inference, structural};
+use crate::analyze::openai::Client;
+use crate::analyze::{anchors, builtin, cache, inference, structural, turning_points};
 use crate::cancel::Cancel;
 use crate::config::RunConfig;
 use crate::error::{Error, Result};
@@ -51,9 +52,23 @@ pub fn inputs(stage: Stage, ctx: &StageCtx) -> Result<serde_json::Value> {
         }),
         Stage::Conform => json!({ "output": cfg.output }),
         Stage::Keyframes => json!({ "version": keyframes::VERSION }),
-        Stage::Inference => json!({ "builtin": builtin::VERSION }),
-        Stage::Structural => json!({ "version": anchors::VERSION }),
+        Stage::Inference => json!({
+            "builtin": builtin::VERSION,
+            "vision": vision_model(cfg).map(|c| c.identity_vision()),
+        }),
+        Stage::Structural => json!({
+            "version": anchors::VERSION,
+            "text": text_model(cfg).map(|c| (c.identity_text(), turning_points::PROMPT_VERSION, cfg.text_context)),
+        }),
     })
+}
+
+fn vision_model(cfg: &RunConfig) -> Option<Client> {
+    cfg.model.clone().filter(|_| cfg.vision).map(Client::new)
+}
+
+fn text_model(cfg: &RunConfig) -> Option<Client> {
+    cfg.model.clone().filter(|m| m.text_model.is_some()).map(Client::new)
 }
 
 fn file_hash(path: &std::path::Path) -> Result<String> {
@@ -118,13 +133,18 @@ pub fn run(stage: Stage, ctx: &StageCtx, ckpt: &mut PipelineCheckpoint, progress
             ))
         }
         Stage::Inference => {
-            let out = inference::run(ctx.work, ctx.cancel, progress)?;
+            let out = inference::run(ctx.work, vision_model(ctx.cfg).as_ref(), ctx.cancel, progress)?;
             ckpt.inference_complete = true;
             Ok(out.summary())
         }
         Stage::Structural => {
             let duration = ctx.cfg.probe.duration().unwrap_or(0.0);
-            Ok(structural::run(ctx.work, duration)?.summary())
+            let client = text_model(ctx.cfg);
+            let model = client.as_ref().map(|client| structural::TextModel {
+                client,
+                context_tokens: ctx.cfg.text_context,
+            });
+            Ok(structural::run(ctx.work, duration, model)?.summary())
         }
         other => Err(Error::NotImplemented(other.name())),
     }
