@@ -1,6 +1,8 @@
 //! Test harness: make synthetic films with FFmpeg, run `cinecut`, look at the work dir.
 #![allow(dead_code)]
 
+pub mod stub_server;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
