@@ -147,22 +147,18 @@ impl Client {
                 "set CINECUT_OPENAI_API_KEY (or OPENAI_API_KEY) to a key this server accepts",
             );
         }
+        let mentions_format = has(&["response_format", "json_schema"]);
+        if vision && !mentions_format && refuses_images(&low) {
+            return fatal(
+                format!("the model at {url} did not accept images (HTTP {status}: {said})"),
+                "start llama-server with --mmproj (or pick a vision model with --vision-model)",
+            );
+        }
         if status == 404 || (status < 500 && has(&["model"]) && has(&["not found", "does not exist"])) {
             return fatal(
                 format!("the model server at {url} has no such model or endpoint (HTTP {status}: {said})"),
                 "check --vision-model / --text-model against the server's model list, and that --endpoint is the \
                  API base (e.g. http://127.0.0.1:8080/v1)",
-            );
-        }
-        let mentions_format = has(&["response_format", "json_schema"]);
-        if vision
-            && !mentions_format
-            && (has(&["mmproj", "multimodal", "vision"])
-                || (has(&["image"]) && has(&["not supported", "unsupported", "does not support", "only supported"])))
-        {
-            return fatal(
-                format!("the model at {url} did not accept images (HTTP {status}: {said})"),
-                "start llama-server with --mmproj (or pick a vision model with --vision-model)",
             );
         }
         if sent_format && (mentions_format || (status < 500 && has(&["unsupported", "not supported"]))) {
@@ -201,6 +197,20 @@ impl Client {
     }
 }
 
+/// Whether an error message says the model takes no images. Phrasings from llama-server without `--mmproj`
+/// ("image input is not supported - hint: … mmproj"), OpenAI, Ollama, OpenRouter and LM Studio.
+fn refuses_images(low: &str) -> bool {
+    const REFUSALS: [&str; 5] = [
+        "not supported",
+        "unsupported",
+        "does not support",
+        "only supported",
+        "support image",
+    ];
+    ["mmproj", "multimodal", "vision"].iter().any(|w| low.contains(w))
+        || (low.contains("image") && REFUSALS.iter().any(|w| low.contains(w)))
+}
+
 fn unreachable_io(e: &io::Error) -> bool {
     use io::ErrorKind as K;
     matches!(
@@ -232,5 +242,40 @@ fn describe(t: &Transient) -> String {
         Transient::Timeout => "timed out".into(),
         Transient::Network(e) => format!("connection failed ({e})"),
         Transient::Status(s, d) => format!("HTTP {s} ({d})"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn image_refusals_are_recognised_and_other_errors_are_not() {
+        for said in [
+            "image input is not supported - hint: if this is unexpected, you may need to provide the mmproj",
+            "Invalid content type. image_url is only supported by certain models.",
+            "This model does not support image input",
+            "No endpoints found that support image input",
+            "vision is not supported by this model",
+            "multimodal input is disabled",
+        ] {
+            assert!(refuses_images(&said.to_lowercase()), "{said}");
+        }
+        for said in [
+            "internal error",
+            "context length exceeded",
+            "model '<model>' not found",
+            "rate limited",
+        ] {
+            assert!(!refuses_images(said), "{said}");
+        }
+    }
+
+    #[test]
+    fn error_bodies_give_their_message() {
+        assert_eq!(server_message(r#"{"error": {"message": "boom", "code": 500}}"#), "boom");
+        assert_eq!(server_message(r#"{"error": "boom"}"#), "boom");
+        assert_eq!(server_message("plain text"), "plain text");
+        assert_eq!(server_message(""), "no details");
     }
 }
