@@ -5,8 +5,8 @@
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use crate::cancel::Cancel;
 use crate::analyze::openai::EndpointConfig;
+use crate::cancel::Cancel;
 use crate::cli::Args;
 use crate::error::{Error, Result};
 use crate::ingest::dialogue::{SubtitleSource, find_source};

@@ -62,6 +62,11 @@ pub enum Error {
         tail: String,
     },
 
+    /// The model server cannot be used as configured (unreachable, key refused, unknown model, no vision).
+    /// `problem` names the URL; the API key never appears in it.
+    #[error("{problem}\n  fix: {fix}")]
+    Model { url: String, problem: String, fix: String },
+
     /// A stage whose issue has not landed yet. Says so plainly instead of faking an output.
     #[error(
         "stage {0} is not implemented yet\n  fix: stop before it with --until (the stages that work are listed in the README)"

@@ -1,19 +1,18 @@
 //! Stage `inference`: one `SceneDescription` per keyframe, appended to `inference/scenes.jsonl` as each is done.
 //! The built-in analysis always supplies the numbers; with `--analyzer openai` a vision model writes the text.
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::mpsc;
 use std::time::Instant;
 
 use std::path::PathBuf;
 
 use super::builtin::{BUILTIN_TRUST, Builtin};
+use super::cache::{SceneCache, SceneLine, image_hash};
 use super::openai::Client;
 use super::scene::TextSource;
-use super::cache::{SceneCache, SceneLine, image_hash};
 use crate::cancel::Cancel;
 use crate::error::{IoContext, Result};
 use crate::ingest::keyframes::{KEYFRAMES, KeyframeList};
+use crate::pipeline::parallel::{cores, parallel_map};
 use crate::pipeline::workdir::WorkDir;
 use crate::pipeline::{Progress, Unit};
 
@@ -98,7 +97,7 @@ pub fn run(
     };
     let mut measured: Vec<Option<SceneLine>> = vec![None; todo.len()];
     let mut done = reused;
-    parallel_map(todo.len(), workers(), cancel, describe, |i, line| {
+    parallel_map(todo.len(), cores(), cancel, describe, |i, line| {
         if model.is_none() {
             cache.append(&line)?;
             done += 1;
@@ -107,7 +106,10 @@ pub fn run(
         measured[i] = Some(line);
         Ok(())
     })?;
-    let mut measured: Vec<SceneLine> = measured.into_iter().map(|l| l.expect("every keyframe measured")).collect();
+    let mut measured: Vec<SceneLine> = measured
+        .into_iter()
+        .map(|l| l.expect("every keyframe measured"))
+        .collect();
 
     let (mut fallbacks, mut first_failure) = (0, None);
     if let Some(model) = model {
@@ -137,7 +139,10 @@ pub fn run(
     for (line, &i) in measured.into_iter().zip(&todo) {
         lines[i] = Some(line);
     }
-    let lines: Vec<SceneLine> = lines.into_iter().map(|l| l.expect("every keyframe described")).collect();
+    let lines: Vec<SceneLine> = lines
+        .into_iter()
+        .map(|l| l.expect("every keyframe described"))
+        .collect();
     cache.finish(&lines)?;
     let secs = started.elapsed().as_secs_f64().max(1e-3);
     Ok(InferenceSummary {
@@ -155,48 +160,3 @@ pub fn run(
 
 /// How far a vision model's text is trusted, against `BUILTIN_TRUST` for the built-in text.
 const MODEL_TRUST: f32 = 0.9;
-
-fn workers() -> usize {
-    std::thread::available_parallelism().map_or(2, |n| n.get())
-}
-
-/// Run `work(0..n)` on `jobs` threads and hand each result to `on_done` on the calling thread, in completion
-/// order (so the caller can append to a file without locks). The first error, from either side, stops handing
-/// out work; the threads finish the item in hand and the error is returned.
-pub fn parallel_map<T: Send>(
-    n: usize,
-    jobs: usize,
-    cancel: &Cancel,
-    work: impl Fn(usize) -> Result<T> + Sync,
-    mut on_done: impl FnMut(usize, T) -> Result<()>,
-) -> Result<()> {
-    let next = AtomicUsize::new(0);
-    let stop = AtomicBool::new(false);
-    std::thread::scope(|scope| {
-        let (tx, rx) = mpsc::channel();
-        for _ in 0..jobs.clamp(1, n.max(1)) {
-            let tx = tx.clone();
-            let (next, stop, work) = (&next, &stop, &work);
-            scope.spawn(move || {
-                while !stop.load(Ordering::Relaxed) && !cancel.is_cancelled() {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= n || tx.send((i, work(i))).is_err() {
-                        break;
-                    }
-                }
-            });
-        }
-        drop(tx);
-        let mut outcome = Ok(());
-        for (i, result) in rx {
-            if outcome.is_ok() {
-                outcome = result.and_then(|v| on_done(i, v));
-                if outcome.is_err() {
-                    stop.store(true, Ordering::Relaxed);
-                }
-            }
-        }
-        outcome?;
-        cancel.check()
-    })
-}

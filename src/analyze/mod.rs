@@ -13,6 +13,7 @@ pub mod anchors;
 pub mod builtin;
 pub mod cache;
 pub mod inference;
+pub mod openai;
 pub mod scene;
 pub mod structural;
 pub mod turning_points;

@@ -41,10 +41,12 @@ pub fn run(work: &WorkDir, duration_s: f64, model: Option<TextModel>) -> Result<
     let curve = anchors::intensity(&signals, &dialogue.events, spans.story);
     let mut asked = None;
     if let Some(m) = model {
-        let mut ask = |system: &str, user: &str, schema: &serde_json::Value| match m
-            .client
-            .complete_json(system, user, schema, ANSWER_TOKENS)
-        {
+        let mut ask = |system: &str, user: &str, schema: &serde_json::Value| match m.client.complete_json(
+            system,
+            user,
+            schema,
+            ANSWER_TOKENS,
+        ) {
             Ok(v) => Ok(Ok(v)),
             Err(CallError::Fatal(e)) => Err(e),
             Err(e) => Ok(Err(e.to_string())),

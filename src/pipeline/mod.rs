@@ -2,6 +2,7 @@
 //! the progress interface stages report through (`progress`), and the glue that calls each stage (`stages`).
 
 pub mod checkpoint;
+pub mod parallel;
 pub mod progress;
 pub mod runner;
 pub mod stages;

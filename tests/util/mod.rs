@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod llama;
+pub mod stub_server;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
