@@ -54,11 +54,15 @@ pub fn inputs(stage: Stage, ctx: &StageCtx) -> Result<serde_json::Value> {
         Stage::Keyframes => json!({ "version": keyframes::VERSION }),
         Stage::Inference => json!({
             "builtin": builtin::VERSION,
-            "vision": vision_model(cfg).map(|c| c.identity_vision()),
+            // The server too: a changed endpoint is asked again, though cached frames of a named model are kept.
+            "vision": vision_model(cfg).map(|c| (c.identity_vision(), c.config().base_url.clone())),
         }),
         Stage::Structural => json!({
             "version": anchors::VERSION,
-            "text": text_model(cfg).map(|c| (c.identity_text(), turning_points::PROMPT_VERSION, cfg.text_context)),
+            "text": text_model(cfg).map(|c| {
+                let url = c.config().base_url.clone();
+                (c.identity_text(), url, turning_points::PROMPT_VERSION, cfg.text_context)
+            }),
         }),
     })
 }

@@ -99,12 +99,12 @@ impl Client {
 
     /// The cache identity of a vision description: model and prompt version, so changing either redoes frames.
     pub fn identity_vision(&self) -> String {
-        identity(self.cfg.vision_model.as_deref())
+        identity(self.cfg.vision_model.as_deref(), &self.cfg.base_url)
     }
 
     /// The identity of the text model; callers add their own prompt's version.
     pub fn identity_text(&self) -> String {
-        identity(self.cfg.text_model.as_deref())
+        identity(self.cfg.text_model.as_deref(), &self.cfg.base_url)
     }
 
     /// The four text fields for one JPEG keyframe.
@@ -165,8 +165,12 @@ impl Client {
     }
 }
 
-fn identity(model: Option<&str>) -> String {
-    format!("openai:{}:{PROMPT_VERSION}", model.unwrap_or("server-default"))
+/// A named model is the same model on any server; an unnamed one is whatever that server serves.
+fn identity(model: Option<&str>, base_url: &str) -> String {
+    match model {
+        Some(m) => format!("openai:{m}:{PROMPT_VERSION}"),
+        None => format!("openai:server-default@{base_url}:{PROMPT_VERSION}"),
+    }
 }
 
 fn answer_object(sent: Result<String, transport::Failure>) -> Result<Value, CallError> {
@@ -260,8 +264,11 @@ mod tests {
 
     #[test]
     fn identity_changes_with_model_and_prompt() {
-        assert_eq!(identity(Some("llava")), format!("openai:llava:{PROMPT_VERSION}"));
-        assert_ne!(identity(Some("llava")), identity(None));
+        let url = "http://127.0.0.1:8080/v1";
+        assert_eq!(identity(Some("llava"), url), format!("openai:llava:{PROMPT_VERSION}"));
+        assert_eq!(identity(Some("llava"), url), identity(Some("llava"), "http://other/v1"));
+        assert_ne!(identity(None, url), identity(None, "http://other/v1"));
+        assert_ne!(identity(Some("llava"), url), identity(None, url));
     }
 
     #[test]
