@@ -2,7 +2,7 @@
 
 CARGO ?= cargo
 # The last stage that is implemented; drop this once every stage is.
-DEMO_UNTIL ?= keyframes
+DEMO_UNTIL ?= structural
 DEMO_VIBE ?= sci-fi
 
 .PHONY: all deps models llama-server build demo test bench clean

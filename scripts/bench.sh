@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks, reported as ratios against a baseline measured in the same run (this machine is shared and noisy,
 # so bare seconds mean little). Usage: scripts/bench.sh [FILM] ; REPS=N for more repetitions (medians are used);
-# SKIP_MEMORY=1 / SKIP_SHOTS=1 to leave out the slow parts.
+# SKIP_UNDERSTANDING=1 / SKIP_MEMORY=1 / SKIP_SHOTS=1 to leave out parts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,6 +32,14 @@ done
 b=$(printf '%s\n' "${base[@]}" | median)
 ratio "$(printf '%s\n' "${proxy[@]}" | median)" "$b" 1.5 "stage proxy / bare ffmpeg video decode"
 ratio "$(printf '%s\n' "${ingest[@]}" | median)" "$b" 1.7 "proxy+subtitles+keyframes / bare decode"
+
+if [ -z "${SKIP_UNDERSTANDING:-}" ]; then
+  echo "== understanding: built-in analyzer and sentence embeddings (targets: >= 200 keyframes/s, 1,000 lines < 5 s) =="
+  cargo build --release --quiet --examples
+  # The work dir of the speed runs above has the keyframes.
+  target/release/examples/bench_inference "$work/w" "$((reps * 2 + 1))"
+  target/release/examples/bench_embed
+fi
 
 if [ -z "${SKIP_MEMORY:-}" ]; then
   echo "== memory: peak RSS of cinecut itself (not FFmpeg), 12-minute vs 2-hour synthetic film =="
