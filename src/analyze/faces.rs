@@ -10,8 +10,9 @@
 //! no package registry; `scirs2-vision` has its own cascade types, not OpenCV's file format. The evaluation itself
 //! is small, so it lives here, following OpenCV 4's `CascadeClassifier::detectMultiScale` (cascadedetect.cpp):
 //! an image pyramid (scale 1.1, bilinear), a fixed 24×24 window slid 2 px at a time (1 px once the scale reaches
-//! 2), each window's contrast normalised by its standard deviation, stumps or small trees summed per stage, and
-//! `groupRectangles` (eps 0.2, more than 5 neighbours) to merge the overlapping hits.
+//! 2), each window's contrast normalised by its standard deviation, stumps summed per stage, and
+//! `groupRectangles` (eps 0.2, more than 5 neighbours) to merge the overlapping hits. Deeper trees, tilted
+//! features and LBP cascades are refused at load; the frontal default has none of them.
 
 use std::path::{Path, PathBuf};
 
