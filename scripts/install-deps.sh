@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install what CineCut and its tests need, only if it is missing: FFmpeg ≥ 5.1 (with ffprobe), espeak-ng
-# (synthetic voices for tests) and a system font (for title cards).
+# (synthetic voices for tests), a system font (for title cards) and OpenCV's Haar face cascade (opencv-data).
 set -euo pipefail
 
 need=()
@@ -11,6 +11,9 @@ if command -v fc-list >/dev/null 2>&1; then
 else
   need+=(fonts-dejavu-core)
 fi
+face=haarcascades/haarcascade_frontalface_default.xml
+[ -f "${CINECUT_FACE_CASCADE:-}" ] || [ -f /usr/share/opencv4/$face ] || [ -f /usr/share/opencv/$face ] ||
+  need+=(opencv-data)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 echo "installing: ${need[*]}"
@@ -24,6 +27,7 @@ elif command -v brew >/dev/null 2>&1; then
   for p in "${need[@]}"; do
     case "$p" in
       fonts-dejavu-core) pkgs+=(font-dejavu) ;;
+      opencv-data) pkgs+=(opencv) ;; # Homebrew's opencv ships share/opencv4/haarcascades; set CINECUT_FACE_CASCADE
       *) pkgs+=("$p") ;;
     esac
   done

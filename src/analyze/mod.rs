@@ -12,6 +12,7 @@
 pub mod anchors;
 pub mod builtin;
 pub mod cache;
+pub mod faces;
 pub mod inference;
 pub mod openai;
 pub mod scene;
