@@ -193,6 +193,9 @@ fn tears_of_steel_analysis() {
     let uniq: Vec<f64> = scenes.iter().map(|s| s["uniqueness"].as_f64().unwrap()).collect();
     let spread = uniq.iter().cloned().fold(0.0, f64::max) - uniq.iter().cloned().fold(1.0, f64::min);
     assert!(spread > 0.3, "uniqueness tells frames apart: {spread}");
+    // Close-ups of Celia, Thom and the others: the cascade finds faces in some keyframes, not in most.
+    let with_faces = scenes.iter().filter(|s| s["faces"].as_u64().unwrap() > 0).count();
+    assert!((10..80).contains(&with_faces), "{with_faces} keyframes with faces");
     let st = read_json(&work.join("structure.json"));
     let t = |k: &str| st[k].as_f64().unwrap();
     let credits = st["end_credits"]["start_s"].as_f64().unwrap();

@@ -94,6 +94,7 @@ fn builtin_analysis_and_anchors_follow_the_film() {
     }
     for s in &scenes {
         assert_eq!(s["text_source"], "builtin");
+        assert_eq!(s["faces"], 0, "no faces in grey or colour bars: {s}");
         for k in [
             "motion",
             "brightness",
