@@ -10,6 +10,7 @@
 //! - `embed`, `zones`: sentence embeddings (MiniLM via candle) and zone matching for `narrative`.
 
 pub mod anchors;
+pub mod embed;
 pub mod scene;
 
 pub use anchors::Anchors;
