@@ -12,6 +12,7 @@
 pub mod anchors;
 pub mod embed;
 pub mod scene;
+pub mod zones;
 
 pub use anchors::Anchors;
 pub use scene::{SceneDescription, SceneText, TextSource};
