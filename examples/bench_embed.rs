@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 use std::time::Instant;
 
-use cinecut::analyze::embed::{Embedder, HOW_TO_GET, MODEL_NAME, models_dir};
+use cinecut::analyze::embed::{Embedder, HOW_TO_GET, expected_dir};
 
 const LINES: usize = 1000;
 const WORDS: &[&str] = &[
@@ -86,8 +86,8 @@ fn lines() -> Vec<String> {
 fn main() -> ExitCode {
     let Some(dir) = Embedder::locate() else {
         eprintln!(
-            "bench_embed: the sentence model {MODEL_NAME} is not in {:?}\n  fix: {HOW_TO_GET}",
-            models_dir()
+            "bench_embed: the sentence model is not in {}\n  fix: {HOW_TO_GET}",
+            expected_dir()
         );
         return ExitCode::from(2);
     };

@@ -37,6 +37,13 @@ pub struct Embedder {
     device: Device,
 }
 
+/// Where the model belongs, for messages: `<models dir>/all-MiniLM-L6-v2`.
+pub fn expected_dir() -> String {
+    models_dir().map_or("the models dir (no HOME)".into(), |d| {
+        d.join(MODEL_NAME).display().to_string()
+    })
+}
+
 /// The models dir: `$CINECUT_MODELS_DIR`, else `${XDG_DATA_HOME:-~/.local/share}/cinecut/models`.
 pub fn models_dir() -> Option<PathBuf> {
     let nonempty = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
@@ -170,8 +177,8 @@ pub(crate) mod tests {
         MODEL.get_or_init(|| {
             let dir = Embedder::locate().unwrap_or_else(|| {
                 panic!(
-                    "the sentence model {MODEL_NAME} is not in {:?}: {HOW_TO_GET}, then re-run the tests",
-                    models_dir()
+                    "the sentence model is not in {}: {HOW_TO_GET}, then re-run the tests",
+                    expected_dir()
                 )
             });
             Embedder::load(&dir).unwrap_or_else(|e| panic!("{e}"))

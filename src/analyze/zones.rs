@@ -165,7 +165,7 @@ impl ZoneMatcher {
     /// A one-line warning for the user when the matcher runs on word lists.
     pub fn warning(&self) -> Option<String> {
         self.model.is_none().then(|| {
-            let dir = embed::models_dir().map_or("the models dir".into(), |d| d.join(MODEL_NAME).display().to_string());
+            let dir = embed::expected_dir();
             format!("zone matching uses word lists: the sentence model {MODEL_NAME} is not in {dir}; {HOW_TO_GET}")
         })
     }
@@ -544,12 +544,10 @@ mod tests {
         use super::*;
 
         fn matcher() -> ZoneMatcher {
-            let dir = Embedder::locate();
-            assert!(
-                dir.is_some(),
-                "the sentence model {MODEL_NAME} is missing: {HOW_TO_GET}"
-            );
-            ZoneMatcher::new(Some(Embedder::load(&dir.unwrap()).unwrap())).unwrap()
+            let Some(dir) = Embedder::locate() else {
+                panic!("the sentence model is not in {}: {HOW_TO_GET}", embed::expected_dir());
+            };
+            ZoneMatcher::new(Some(Embedder::load(&dir).unwrap())).unwrap()
         }
 
         fn meaning(m: &ZoneMatcher, text: &str) -> [f32; 3] {
