@@ -2,22 +2,25 @@
 //! turning points are, and which part of the story a moment belongs to.
 //!
 //! - `scene`: the `SceneDescription` record every analyzer writes.
-//! - `builtin`: image and sound statistics, no model (the default).
+//! - `builtin`, `faces`: image and sound statistics and a face counter, no model (the default).
 //! - `openai`: a client for any server that speaks the OpenAI chat-completions API.
 //! - `cache`: `inference/scenes.jsonl`, appended as frames finish, so a crash loses at most a few.
 //! - `inference`: the stage that runs an analyzer over the keyframes.
-//! - `anchors`: the story anchors (`structure.json`), from a text model or from the film's own curves.
+//! - `anchors`, `turning_points`, `structural`: the story anchors (`structure.json`), from the film's own
+//!   intensity curve or a text model, and the stage that writes them.
 //! - `embed`, `zones`: sentence embeddings (MiniLM via candle) and zone matching for `narrative`.
 
 pub mod anchors;
 pub mod builtin;
 pub mod cache;
+pub mod embed;
 pub mod faces;
 pub mod inference;
 pub mod openai;
 pub mod scene;
 pub mod structural;
 pub mod turning_points;
+pub mod zones;
 
 pub use anchors::Anchors;
 pub use scene::{SceneDescription, SceneText, TextSource};
