@@ -15,7 +15,7 @@ fn main() {
         eprintln!("usage: bench_inference WORK_DIR [REPS]");
         std::process::exit(2);
     };
-    let reps: usize = args.get(2).and_then(|r| r.parse().ok()).unwrap_or(5);
+    let reps: usize = args.get(2).and_then(|r| r.parse().ok()).unwrap_or(5).max(1);
     let work = WorkDir::open(std::path::Path::new(dir)).expect("open the work dir");
     let mut rates = Vec::new();
     let mut n = 0;
@@ -30,5 +30,7 @@ fn main() {
     cinecut::analyze::builtin::Builtin::load(&work).expect("load");
     eprintln!("of which loading the analysis: {:.3} s", t.elapsed().as_secs_f64());
     rates.sort_by(f64::total_cmp);
-    println!("{:.0} keyframes/s ({n} keyframes, median of {reps})", rates[reps / 2]);
+    let rate = rates[reps / 2];
+    let verdict = if rate >= 200.0 { "ok" } else { "BELOW TARGET" };
+    println!("built-in analyzer: {rate:.0} keyframes/s ({n} keyframes, median of {reps}); target >= 200: {verdict}");
 }

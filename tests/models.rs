@@ -156,6 +156,17 @@ fn a_vision_model_writes_the_text_and_a_failed_frame_keeps_the_builtin_text() {
         "another model: every frame again"
     );
     assert!(stub.requests().last().unwrap().body["model"] == "other");
+
+    // Back to the first model: its descriptions were kept aside; only the frames it failed on are asked again.
+    let back = run(
+        &film,
+        &srt,
+        &work,
+        "inference",
+        &["--analyzer", "openai", "--endpoint", &url],
+    );
+    assert_eq!(back.code, 0, "{}", back.stderr);
+    assert_eq!(stub.requests().len(), 2 * requests.len() + kept.len());
 }
 
 #[test]
@@ -325,7 +336,15 @@ fn llama_server_reads_the_dialogue() {
         &srt,
         &work,
         "structural",
-        &["--text-model", &server.model, "--endpoint", &server.url],
+        // The server runs with -c 4096.
+        &[
+            "--text-model",
+            &server.model,
+            "--endpoint",
+            &server.url,
+            "--text-context",
+            "4096",
+        ],
     );
     assert_eq!(r.code, 0, "{}\n{}", r.stderr, server.log_tail());
     let st = read_json(&work.join("structure.json"));
@@ -344,4 +363,6 @@ fn llama_server_reads_the_dialogue() {
         st["source"] == "llm" || reason.contains("text model's answer was not usable"),
         "{st}"
     );
+    // …and it answered: a usable or unusable answer, not a refused request or a timeout.
+    assert!(!reason.contains("HTTP") && !reason.contains("no answer"), "{st}");
 }

@@ -5,6 +5,7 @@
 //! whip-pan cannot flatten the rest, of
 //!   0.40 × loudness (short-term LUFS) + 0.25 × picture motion + 0.20 × cutting rate + 0.15 × dialogue emotion
 //! (intense lines 1, negative 0.6, others 0), smoothed with a moving average of 4 % of the story (10–120 s).
+//! A signal that hardly varies in this film is left out and the other weights are scaled up.
 //!
 //! The heuristic rule, with `s0`, `s1` the story span and `L = s1 − s0`:
 //! - climax: the peak of the smoothed curve in the last 40 % of the story (`s0 + 0.6 L` to `s1 − 0.02 L`):
@@ -24,7 +25,7 @@ use crate::ingest::subtitles::{DialogueEvent, Emotion};
 
 pub const STRUCTURE: &str = "structure.json";
 /// Bump when the rules change.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
 /// The three turning points, in film seconds: `begin_t < escalation_t < climax_t`, all inside the story span.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -37,7 +38,8 @@ pub struct Anchors {
 impl Anchors {
     /// The fixed fallback: 5 / 45 / 80 % of the story span.
     pub fn fixed(story: Span) -> Anchors {
-        let at = |f: f64| round2(story.start_s + f * (story.end_s - story.start_s));
+        // Not rounded: on a story of a fraction of a second they must still be strictly ordered.
+        let at = |f: f64| story.start_s + f * (story.end_s - story.start_s);
         Anchors {
             begin_t: at(0.05),
             escalation_t: at(0.45),
@@ -88,13 +90,8 @@ pub struct Curve {
     pub start_s: f64,
     pub step_s: f64,
     pub values: Vec<f32>,
-}
-
-impl Curve {
-    pub fn at(&self, t: f64) -> Option<f32> {
-        let i = ((t - self.start_s) / self.step_s).floor();
-        (i >= 0.0).then(|| self.values.get(i as usize).copied()).flatten()
-    }
+    /// The signals that vary enough in this film to be used (see `intensity`).
+    pub signals: Vec<String>,
 }
 
 /// The film's raw per-second signals (index = film second).
@@ -107,6 +104,12 @@ pub struct Signals {
 }
 
 const WEIGHTS: [f32; 4] = [0.40, 0.25, 0.20, 0.15];
+const SIGNAL_NAMES: [&str; 4] = ["loudness", "motion", "cutting", "dialogue emotion"];
+/// Below these a signal does not vary enough to rank (short-term LUFS between the 10th and 90th percentile;
+/// mean luma change per frame; cuts in the story).
+const MIN_LOUDNESS_RANGE_LU: f32 = 3.0;
+const MIN_MOTION_RANGE: f32 = 0.004;
+const MIN_CUTS: f32 = 3.0;
 
 /// The smoothed intensity curve over the story span, one value per second.
 pub fn intensity(signals: &Signals, dialogue: &[DialogueEvent], story: Span) -> Curve {
@@ -125,20 +128,51 @@ pub fn intensity(signals: &Signals, dialogue: &[DialogueEvent], story: Span) -> 
             *v = v.max(w);
         }
     }
+    let (loudness, motion, cuts) = (
+        slice(&signals.loudness_lufs),
+        slice(&signals.motion),
+        slice(&signals.cuts),
+    );
+    // Ranks turn any wobble into a full 0–1 range, so a signal that barely varies (a constant hum, a locked-off
+    // test pattern, no cuts, no emotional line) is left out rather than ranked into noise.
+    let informative = [
+        percentile(&loudness, 0.9) - percentile(&loudness, 0.1) >= MIN_LOUDNESS_RANGE_LU,
+        percentile(&motion, 0.9) - percentile(&motion, 0.1) >= MIN_MOTION_RANGE,
+        cuts.iter().sum::<f32>() >= MIN_CUTS,
+        emotion.iter().any(|&e| e > 0.0),
+    ];
     let parts = [
-        ranks(&slice(&signals.loudness_lufs)),
-        ranks(&slice(&signals.motion)),
-        ranks(&moving_average(&slice(&signals.cuts), 5)),
+        ranks(&loudness),
+        ranks(&motion),
+        ranks(&moving_average(&cuts, 5)),
         emotion,
     ];
+    let weight: f32 = WEIGHTS
+        .iter()
+        .zip(informative)
+        .filter(|(_, on)| *on)
+        .map(|(w, _)| w)
+        .sum();
     let raw: Vec<f32> = (0..s1 - s0)
-        .map(|i| parts.iter().zip(WEIGHTS).map(|(p, w)| w * p[i]).sum())
+        .map(|i| {
+            let sum: f32 = (0..4)
+                .filter(|&k| informative[k])
+                .map(|k| WEIGHTS[k] * parts[k][i])
+                .sum();
+            if weight > 0.0 { sum / weight } else { 0.0 }
+        })
         .collect();
     let window = (0.04 * (s1 - s0) as f64).clamp(10.0, 120.0) as usize;
     Curve {
         start_s: s0 as f64,
         step_s: 1.0,
         values: moving_average(&raw, window),
+        signals: SIGNAL_NAMES
+            .iter()
+            .zip(informative)
+            .filter(|(_, on)| *on)
+            .map(|(n, _)| n.to_string())
+            .collect(),
     }
 }
 
@@ -148,7 +182,7 @@ pub fn heuristic(curve: &Curve, story: Span) -> (Anchors, AnchorSource, String) 
     let len = story.end_s - story.start_s;
     let v = &curve.values;
     let spread = percentile(v, 1.0) - percentile(v, 0.0);
-    if len < 30.0 || v.len() < 30 || spread < 0.02 {
+    if len < 30.0 || v.len() < 30 || spread < 0.02 || curve.signals.is_empty() {
         return (
             fixed,
             AnchorSource::Fixed,
@@ -198,7 +232,7 @@ pub fn heuristic(curve: &Curve, story: Span) -> (Anchors, AnchorSource, String) 
             "the intensity curve gave no ordered anchors; 5/45/80 % of the story span".into(),
         );
     }
-    let mut reason = "from the intensity curve (loudness, motion, cutting, dialogue emotion)".to_string();
+    let mut reason = format!("from the intensity curve ({})", curve.signals.join(", "));
     if !notes.is_empty() {
         reason.push_str("; ");
         reason.push_str(&notes.join("; "));

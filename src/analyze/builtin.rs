@@ -28,7 +28,7 @@ use crate::ingest::signals::FrameSignals;
 use crate::pipeline::workdir::WorkDir;
 
 /// Bump when a number or a text rule changes: cached records of another version are redone.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
 /// Motion is averaged over the keyframe's shot within this many seconds of it.
 const MOTION_WINDOW_S: f64 = 2.0;
@@ -36,6 +36,8 @@ const LOUDNESS_WINDOW_S: f64 = 1.0;
 /// Loudness mapped to 0..1 between these (short-term LUFS).
 const QUIET_LUFS: f32 = -50.0;
 const LOUD_LUFS: f32 = -5.0;
+/// At or below this (R128's absolute gate) nothing is heard.
+const SILENT_LUFS: f32 = -70.0;
 /// Reference frames for uniqueness: the comparison is O(keyframes × this), never O(frames²).
 const UNIQUENESS_REFS: usize = 2048;
 /// Uniqueness is the mean distance to this many nearest look-alikes.
@@ -80,7 +82,8 @@ impl Builtin {
         let uniqueness = Uniqueness::new(&frames, &shots.shots);
         // The cache key covers what the numbers are computed from, so a redone analysis pass redoes the records.
         let mut h = blake3::Hasher::new();
-        for rel in [analysis::SHOTS, audio::SUMMARY, &format!("{}.json", analysis::FRAMES)] {
+        let (frames_bin, envelope_bin) = (format!("{}.bin", analysis::FRAMES), format!("{}.bin", audio::ENVELOPE));
+        for rel in [analysis::SHOTS, audio::SUMMARY, &frames_bin, &envelope_bin] {
             let p = work.path(rel);
             h.update(&std::fs::read(&p).at(&p, "cannot read")?);
         }
@@ -145,6 +148,7 @@ impl Builtin {
             dark: f.dark,
             warmth,
             loudness_lu: loudest.max(QUIET_LUFS) - self.film_lufs,
+            silent: loudest <= SILENT_LUFS,
             shot_s: shot.map_or(0.0, |s| s.end_s - s.start_s),
         };
         Ok(SceneDescription {
@@ -196,7 +200,7 @@ impl Builtin {
 }
 
 fn typical_loudness(short_term: &[f32]) -> f32 {
-    let mut heard: Vec<f32> = short_term.iter().copied().filter(|l| *l > -70.0).collect();
+    let mut heard: Vec<f32> = short_term.iter().copied().filter(|l| *l > SILENT_LUFS).collect();
     if heard.is_empty() {
         return QUIET_LUFS;
     }
@@ -328,6 +332,8 @@ pub struct Measured {
     pub warmth: f32,
     /// Loudness near the keyframe relative to the film's typical loudness, LU.
     pub loudness_lu: f32,
+    /// Nothing audible near the keyframe (or the film has no sound).
+    pub silent: bool,
     pub shot_s: f64,
 }
 
@@ -385,8 +391,8 @@ pub fn describe_text(m: &Measured, faces: Option<u32>) -> SceneText {
     visual.push(detail.to_string());
     visual.extend(faces_txt);
 
-    let loud = m.loudness_lu > 4.0;
-    let quiet = m.loudness_lu < -8.0;
+    let loud = !m.silent && m.loudness_lu > 4.0;
+    let quiet = m.silent || m.loudness_lu < -8.0;
     let moving = m.motion > 0.02;
     let still = m.motion < 0.005;
     let dark = m.brightness < 0.25 || m.dark > 0.5;
@@ -433,7 +439,9 @@ pub fn describe_text(m: &Measured, faces: Option<u32>) -> SceneText {
     } else {
         None
     };
-    let sound = if loud {
+    let sound = if m.silent {
+        "no sound"
+    } else if loud {
         "loud sound"
     } else if quiet {
         "quiet sound"

@@ -89,16 +89,6 @@ impl FaceDetector {
         }
     }
 
-    /// `locate` then `load`; a missing cascade is a missing tool, with the install command.
-    pub fn from_system() -> Result<FaceDetector> {
-        let path = Self::locate().ok_or_else(|| Error::ToolMissing {
-            tool: "the face cascade haarcascade_frontalface_default.xml",
-            looked: SYSTEM_PATHS.join(", "),
-            hint: FIX.into(),
-        })?;
-        Self::load(&path)
-    }
-
     pub fn load(path: &Path) -> Result<FaceDetector> {
         let xml = std::fs::read_to_string(path)
             .map_err(|e| Error::bad_input(path, format!("cannot read the face cascade: {e}"), FIX))?;

@@ -70,7 +70,11 @@ pub fn run(
     for (i, kf) in list.keyframes.iter().enumerate() {
         let path = work.path(&kf.image);
         let hash = image_hash(&std::fs::read(&path).at(&path, "cannot read the keyframe image")?);
-        lines.push(cache.get(kf.time_s, &hash, &analyzer).map(|scene| SceneLine {
+        // A frame the model failed on is asked again.
+        let done = cache
+            .get(kf.time_s, &hash, &analyzer)
+            .filter(|s| s.text_source != TextSource::BuiltinFallback);
+        lines.push(done.map(|scene| SceneLine {
             image_hash: hash,
             analyzer: analyzer.clone(),
             scene: scene.clone(),
@@ -83,8 +87,8 @@ pub fn run(
 
     // The built-in analysis of the rest, on every core. Alone, each record is final and goes to the cache;
     // with a model, the records wait for their text.
-    progress.start(list.keyframes.len() as u64, Unit::Items("keyframes"));
-    progress.set(reused as u64);
+    // Only the work left is counted, so the rate and ETA of a resumed run are right.
+    progress.start(todo.len() as u64, Unit::Items("keyframes"));
     let describe = |i: usize| -> Result<SceneLine> {
         let kf = &list.keyframes[todo[i]];
         let path = work.path(&kf.image);
@@ -96,7 +100,7 @@ pub fn run(
         })
     };
     let mut measured: Vec<Option<SceneLine>> = vec![None; todo.len()];
-    let mut done = reused;
+    let mut done = 0;
     parallel_map(todo.len(), cores(), cancel, describe, |i, line| {
         if model.is_none() {
             cache.append(&line)?;
@@ -143,7 +147,7 @@ pub fn run(
         .into_iter()
         .map(|l| l.expect("every keyframe described"))
         .collect();
-    cache.finish(&lines)?;
+    cache.finish(work, &lines)?;
     let secs = started.elapsed().as_secs_f64().max(1e-3);
     Ok(InferenceSummary {
         keyframes: lines.len(),

@@ -48,9 +48,9 @@ pub struct SceneDescription {
     pub warmth: f32,
     /// Faces found in the keyframe; `None` when no face detector ran.
     pub faces: Option<u32>,
-    /// 1 − the share of the film that looks like this frame, 0–1.
+    /// How unlike the rest of the film the frame looks: mean distance to its nearest look-alikes, 0–1.
     pub uniqueness: f32,
-    /// Loudness around the keyframe, 0 (silence, −60 LUFS) to 1 (0 LUFS).
+    /// Loudness around the keyframe, 0 (−50 LUFS or quieter) to 1 (−5 LUFS or louder).
     pub audio_intensity: f32,
     /// How much the text fields can be trusted, 0–1.
     pub confidence: f32,

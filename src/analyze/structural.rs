@@ -26,6 +26,12 @@ pub fn run(work: &WorkDir, duration_s: f64, model: Option<TextModel>) -> Result<
     let shots: ShotList = work.read_json(analysis::SHOTS)?;
     let dialogue: Dialogue = work.read_json(DIALOGUE)?;
     let spans: StorySpans = work.read_json(SPANS)?;
+    // A container without a duration: the analysed frames say how long the film is.
+    let duration_s = if duration_s > 0.0 {
+        duration_s
+    } else {
+        shots.frames as f64 / shots.fps
+    };
     let seconds = duration_s.ceil().max(1.0) as usize;
     let signals = Signals {
         loudness_lufs: per_second(work.root(), audio::ENVELOPE, &["short_term_lufs"], 0.0, seconds)?.remove(0),

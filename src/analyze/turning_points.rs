@@ -21,6 +21,8 @@ pub const PROMPT_VERSION: u32 = 1;
 const RESERVED_TOKENS: usize = 700;
 /// A conservative characters-per-token for English subtitles (real tokenizers give about 4).
 const CHARS_PER_TOKEN: usize = 3;
+/// Halving the budget stops here.
+const MIN_CONTEXT_TOKENS: usize = 1024;
 /// An answer time must lie this close to a transcript line.
 const SNAP_S: f64 = 15.0;
 
@@ -35,8 +37,30 @@ const TURNING_POINTS: &str = "- begin: where the story truly begins (the incitin
 /// request the run survives (bad JSON, a server error after retries); `Err` stops the run (unreachable, refused).
 pub type Ask<'a> = dyn FnMut(&str, &str, &Value) -> Result<std::result::Result<Value, String>> + 'a;
 
-/// The model's anchors, or why none could be used.
+/// The model's anchors, or why none could be used. A server that says the prompt is too long for its context
+/// (its window is smaller than `--text-context`) is asked again with half the budget, in more parts.
 pub fn ask_model(
+    dialogue: &[DialogueEvent],
+    story: Span,
+    context_tokens: usize,
+    ask: &mut Ask,
+) -> Result<std::result::Result<(Anchors, String), String>> {
+    let mut context = context_tokens;
+    loop {
+        match ask_within(dialogue, story, context, ask)? {
+            Err(why) if why.to_lowercase().contains("context") && context / 2 >= MIN_CONTEXT_TOKENS => {
+                tracing::info!(
+                    "the text model's context is smaller than {context} tokens; trying {}",
+                    context / 2
+                );
+                context /= 2;
+            }
+            answer => return Ok(answer),
+        }
+    }
+}
+
+fn ask_within(
     dialogue: &[DialogueEvent],
     story: Span,
     context_tokens: usize,
@@ -326,6 +350,27 @@ mod tests {
         assert!(a.begin_t < 900.0, "{a:?}");
         assert!((2400.0..3300.0).contains(&a.escalation_t), "{a:?}");
         assert!((4800.0..5700.0).contains(&a.climax_t), "{a:?}");
+    }
+
+    #[test]
+    fn a_context_too_small_is_retried_in_more_parts() {
+        let d = dialogue(100, 60.0);
+        let mut sizes = Vec::new();
+        let mut ask = |_: &str, user: &str, _: &Value| {
+            sizes.push(user.len());
+            if user.len() > 2000 {
+                return Ok(Err(
+                    "HTTP 400: the request exceeds the available context size".to_string()
+                ));
+            }
+            let first = user.lines().find(|l| l.starts_with('[')).unwrap()[1..6].to_string();
+            Ok(Ok(json!({
+                "begin": {"t": first, "score": 1}, "escalation": {"t": first, "score": 1}, "climax": {"t": first, "score": 1},
+            })))
+        };
+        let (a, _) = ask_model(&d, STORY, 8192, &mut ask).unwrap().unwrap();
+        assert!(a.is_valid(STORY));
+        assert!(sizes[0] > 2000 && *sizes.last().unwrap() <= 2000, "{sizes:?}");
     }
 
     #[test]

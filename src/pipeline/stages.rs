@@ -8,6 +8,7 @@ use serde_json::json;
 use super::checkpoint::PipelineCheckpoint;
 use super::workdir::WorkDir;
 use super::{Progress, Stage};
+use crate::analyze::faces::FaceDetector;
 use crate::analyze::openai::Client;
 use crate::analyze::{anchors, builtin, cache, inference, structural, turning_points};
 use crate::cancel::Cancel;
@@ -54,6 +55,8 @@ pub fn inputs(stage: Stage, ctx: &StageCtx) -> Result<serde_json::Value> {
         Stage::Keyframes => json!({ "version": keyframes::VERSION }),
         Stage::Inference => json!({
             "builtin": builtin::VERSION,
+            // Installing the face cascade later redoes the descriptions.
+            "faces": FaceDetector::locate(),
             // The server too: a changed endpoint is asked again, though cached frames of a named model are kept.
             "vision": vision_model(cfg).map(|c| (c.identity_vision(), c.config().base_url.clone())),
         }),

@@ -131,12 +131,7 @@ impl StubServer {
                 }
                 let Ok(stream) = stream else { continue };
                 let (reqs, max, in_flight, behave) = (reqs.clone(), max.clone(), in_flight.clone(), behave.clone());
-                thread::spawn(move || {
-                    let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
-                    max.fetch_max(now, Ordering::SeqCst);
-                    serve(stream, &reqs, &*behave);
-                    in_flight.fetch_sub(1, Ordering::SeqCst);
-                });
+                thread::spawn(move || serve(stream, &reqs, &*behave, &in_flight, &max));
             }
         });
         StubServer {
@@ -175,14 +170,24 @@ impl Drop for StubServer {
     }
 }
 
-fn serve(stream: TcpStream, requests: &Mutex<Vec<Request>>, behave: &Behaviour) {
+/// In flight: from the whole request read to the answer ready, so a client's next request (sent only after it
+/// has the answer) never overlaps its last one in the count.
+fn serve(
+    stream: TcpStream,
+    requests: &Mutex<Vec<Request>>,
+    behave: &Behaviour,
+    in_flight: &AtomicUsize,
+    max: &AtomicUsize,
+) {
     let Some(request) = read_request(&stream) else { return };
+    max.fetch_max(in_flight.fetch_add(1, Ordering::SeqCst) + 1, Ordering::SeqCst);
     let n = {
         let mut all = requests.lock().unwrap();
         all.push(request.clone());
         all.len() - 1
     };
     let (status, body) = resolve(behave(n, &request));
+    in_flight.fetch_sub(1, Ordering::SeqCst);
     let reason = match status {
         200 => "OK",
         400 => "Bad Request",
