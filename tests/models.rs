@@ -44,6 +44,14 @@ fn film_with_dialogue(dir: &Path) -> (PathBuf, PathBuf) {
     (film, srt)
 }
 
+/// A temp dir (keep it alive), the film, its subtitles and a work dir path.
+fn setup() -> (tempfile::TempDir, PathBuf, PathBuf, PathBuf) {
+    let d = tempfile::tempdir().unwrap();
+    let (film, srt) = film_with_dialogue(d.path());
+    let work = d.path().join("w");
+    (d, film, srt, work)
+}
+
 fn scenes(work: &Path) -> Vec<Value> {
     std::fs::read_to_string(work.join("inference/scenes.jsonl"))
         .unwrap_or_default()
@@ -72,9 +80,7 @@ fn run(film: &Path, srt: &Path, work: &Path, until: &str, extra: &[&str]) -> uti
 
 #[test]
 fn a_vision_model_writes_the_text_and_a_failed_frame_keeps_the_builtin_text() {
-    let d = tempfile::tempdir().unwrap();
-    let (film, srt) = film_with_dialogue(d.path());
-    let work = d.path().join("w");
+    let (_d, film, srt, work) = setup();
     // Every fourth answer is broken JSON.
     let stub = StubServer::start(|n, _| if n % 4 == 3 { Reply::malformed() } else { Reply::scene() });
     let url = stub.url();
@@ -171,9 +177,7 @@ fn a_vision_model_writes_the_text_and_a_failed_frame_keeps_the_builtin_text() {
 
 #[test]
 fn a_model_without_vision_stops_with_the_fix() {
-    let d = tempfile::tempdir().unwrap();
-    let (film, srt) = film_with_dialogue(d.path());
-    let work = d.path().join("w");
+    let (_d, film, srt, work) = setup();
     let stub = StubServer::always(Reply::no_vision());
     let r = run(
         &film,
@@ -207,9 +211,7 @@ fn a_model_without_vision_stops_with_the_fix() {
 
 #[test]
 fn killed_during_inference_the_rerun_redoes_only_the_unwritten_frames() {
-    let d = tempfile::tempdir().unwrap();
-    let (film, srt) = film_with_dialogue(d.path());
-    let work = d.path().join("w");
+    let (_d, film, srt, work) = setup();
     // Ingest first, so the kill lands in inference.
     assert_eq!(run(&film, &srt, &work, "keyframes", &[]).code, 0);
     let slow = Arc::new(AtomicBool::new(true));
@@ -275,9 +277,7 @@ fn killed_during_inference_the_rerun_redoes_only_the_unwritten_frames() {
 
 #[test]
 fn a_text_model_places_the_anchors_and_a_bad_answer_falls_back() {
-    let d = tempfile::tempdir().unwrap();
-    let (film, srt) = film_with_dialogue(d.path());
-    let work = d.path().join("w");
+    let (_d, film, srt, work) = setup();
     let stub = StubServer::always(Reply::json(
         json!({"begin": "00:13", "escalation": "00:58", "climax": "01:38"}),
     ));
@@ -328,9 +328,7 @@ fn a_text_model_places_the_anchors_and_a_bad_answer_falls_back() {
 #[test]
 fn llama_server_reads_the_dialogue() {
     let server = LlamaServer::start();
-    let d = tempfile::tempdir().unwrap();
-    let (film, srt) = film_with_dialogue(d.path());
-    let work = d.path().join("w");
+    let (_d, film, srt, work) = setup();
     let r = run(
         &film,
         &srt,

@@ -337,6 +337,17 @@ pub struct Measured {
     pub shot_s: f64,
 }
 
+/// The first label below `low`, the last above `high`, the middle one between.
+fn grade(x: f32, low: f32, high: f32, labels: [&'static str; 3]) -> &'static str {
+    if x < low {
+        labels[0]
+    } else if x > high {
+        labels[2]
+    } else {
+        labels[1]
+    }
+}
+
 /// Short, honest text from the numbers: light, colour, movement, sound and (when counted) faces. Thresholds
 /// are on the analysis pass's scales (luma 0–1, contrast as luma standard deviation, motion as mean luma change
 /// per analysis frame).
@@ -352,13 +363,12 @@ pub fn describe_text(m: &Measured, faces: Option<u32>) -> SceneText {
     } else {
         "bright frame"
     };
-    let contrast = if m.contrast > 0.25 {
-        "high contrast"
-    } else if m.contrast < 0.1 {
-        "flat, low contrast"
-    } else {
-        "moderate contrast"
-    };
+    let contrast = grade(
+        m.contrast,
+        0.1,
+        0.25,
+        ["flat, low contrast", "moderate contrast", "high contrast"],
+    );
     let colour = if m.saturation < 0.12 {
         "nearly monochrome"
     } else if m.colourfulness > 0.45 {
@@ -373,13 +383,7 @@ pub fn describe_text(m: &Measured, faces: Option<u32>) -> SceneText {
     } else {
         None
     };
-    let detail = if m.edges > 0.08 {
-        "lots of detail"
-    } else if m.edges < 0.03 {
-        "little detail"
-    } else {
-        "some detail"
-    };
+    let detail = grade(m.edges, 0.03, 0.08, ["little detail", "some detail", "lots of detail"]);
     let faces_txt = match faces {
         None => None,
         Some(0) => Some("no faces found".to_string()),
