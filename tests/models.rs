@@ -364,3 +364,27 @@ fn llama_server_reads_the_dialogue() {
     // …and it answered: a usable or unusable answer, not a refused request or a timeout.
     assert!(!reason.contains("HTTP") && !reason.contains("no answer"), "{st}");
 }
+
+#[test]
+fn model_options_without_a_use_are_refused() {
+    let d = tempfile::tempdir().unwrap();
+    let film = synth_film(d.path(), "f.mp4", 2);
+    let work = d.path().join("w");
+    for (extra, says) in [
+        (&["--vision-model", "llava"][..], "add --analyzer openai"),
+        (
+            &["--endpoint", "http://127.0.0.1:8080/v1"][..],
+            "nothing asks for a model",
+        ),
+        (&["--analyzer", "openai", "--endpoint", "ftp://x"][..], "ftp://x"),
+    ] {
+        let mut args: Vec<&dyn AsRef<std::ffi::OsStr>> = vec![&film, &"-v", &"drama", &"--work-dir", &work];
+        for e in extra {
+            args.push(e);
+        }
+        let r = cinecut(&args);
+        assert_eq!(r.code, 2, "{extra:?}: {}", r.stderr);
+        assert!(r.stderr.contains(says), "{extra:?}: {}", r.stderr);
+        assert!(!work.exists(), "nothing written before the options are checked");
+    }
+}

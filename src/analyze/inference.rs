@@ -37,8 +37,8 @@ impl InferenceSummary {
         if self.reused > 0 {
             s.push_str(&format!("; {} taken from the interrupted run", self.reused));
         }
-        if self.fallbacks > 0 {
-            s.push_str(&format!("; {} kept the built-in text", self.fallbacks));
+        if let (n @ 1.., Some(why)) = (self.fallbacks, &self.first_failure) {
+            s.push_str(&format!("; {n} kept the built-in text (the first because {why})"));
         }
         s
     }
@@ -86,8 +86,8 @@ pub fn run(
     let reused = lines.len() - todo.len();
 
     // The built-in analysis of the rest, on every core. Alone, each record is final and goes to the cache;
-    // with a model, the records wait for their text.
-    // Only the work left is counted, so the rate and ETA of a resumed run are right.
+    // with a model, the records wait for their text. Only the work left is counted, so the rate and ETA of a
+    // resumed run are right.
     progress.start(todo.len() as u64, Unit::Items("keyframes"));
     let describe = |i: usize| -> Result<SceneLine> {
         let kf = &list.keyframes[todo[i]];
