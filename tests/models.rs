@@ -388,3 +388,22 @@ fn model_options_without_a_use_are_refused() {
         assert!(!work.exists(), "nothing written before the options are checked");
     }
 }
+
+#[test]
+fn llama_server_without_a_projector_is_refused_as_no_vision() {
+    let server = LlamaServer::start();
+    let (_d, film, srt, work) = setup();
+    let r = run(
+        &film,
+        &srt,
+        &work,
+        "inference",
+        &["--analyzer", "openai", "--endpoint", &server.url],
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("did not accept images") && r.stderr.contains("--mmproj"),
+        "{}",
+        r.stderr
+    );
+}
