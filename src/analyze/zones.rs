@@ -12,11 +12,15 @@ use super::embed::{self, Embedder, HOW_TO_GET, MODEL_NAME};
 use crate::error::Result;
 use crate::ingest::spans::Span;
 
+/// Written as the manifest's `narrative_zone` has always spelled it (`"BEGINNING"`); lower case is read too.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Zone {
+    #[serde(alias = "beginning")]
     Beginning,
+    #[serde(alias = "escalation")]
     Escalation,
+    #[serde(alias = "climax")]
     Climax,
 }
 
@@ -533,11 +537,13 @@ mod tests {
     }
 
     #[test]
-    fn zones_serialize_in_snake_case() {
+    fn zones_are_spelled_as_in_the_manifest() {
         assert_eq!(
             serde_json::to_string(&Zone::ALL).unwrap(),
-            r#"["beginning","escalation","climax"]"#
+            r#"["BEGINNING","ESCALATION","CLIMAX"]"#
         );
+        let read: Vec<Zone> = serde_json::from_str(r#"["climax","BEGINNING"]"#).unwrap();
+        assert_eq!(read, [Zone::Climax, Zone::Beginning]);
     }
 
     mod with_the_model {
