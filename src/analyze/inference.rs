@@ -66,10 +66,12 @@ pub fn run(
 
     // Take what an interrupted run finished.
     let mut lines: Vec<Option<SceneLine>> = Vec::with_capacity(list.keyframes.len());
+    let mut hashes = Vec::with_capacity(list.keyframes.len());
     let mut todo = Vec::new();
     for (i, kf) in list.keyframes.iter().enumerate() {
         let path = work.path(&kf.image);
         let hash = image_hash(&std::fs::read(&path).at(&path, "cannot read the keyframe image")?);
+        hashes.push(hash.clone());
         // A frame the model failed on is asked again.
         let done = cache
             .get(kf.time_s, &hash, &analyzer)
@@ -95,7 +97,7 @@ pub fn run(
         let jpeg = std::fs::read(&path).at(&path, "cannot read the keyframe image")?;
         Ok(SceneLine {
             scene: builtin.describe(kf, &jpeg, &path)?,
-            image_hash: image_hash(&jpeg),
+            image_hash: hashes[todo[i]].clone(),
             analyzer: analyzer.clone(),
         })
     };
