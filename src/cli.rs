@@ -17,6 +17,8 @@ Examples:
       stop after choosing the clips; edit TRAILER_MANIFEST.json, then render it with --manifest
   cinecut vibes
       list the 18 vibes and what each one does
+  cinecut schema > trailer_manifest.schema.json
+      the JSON Schema of TRAILER_MANIFEST.json, for editors and validators
 
 The work dir (<film>_cinecut_work/ next to the film, or --work-dir) keeps everything needed to resume:
 run the same command again after a crash or Ctrl-C and finished stages are skipped.";
@@ -109,6 +111,8 @@ pub struct Args {
 pub enum Command {
     /// List the vibes and their parameters
     Vibes,
+    /// Print the JSON Schema of TRAILER_MANIFEST.json
+    Schema,
 }
 
 fn parse_stage(s: &str) -> Result<Stage, String> {

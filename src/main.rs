@@ -1,5 +1,6 @@
 //! `cinecut`: parse, run, map errors to exit codes (0 ok, 1 runtime failure, 2 bad input, 130 interrupted).
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -9,8 +10,14 @@ use cinecut::{Cancel, Error, app, ui};
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    if let Some(Command::Vibes) = args.command {
-        print!("{}", cinecut::story::vibes::vibes_table());
+    let listing = match args.command {
+        Some(Command::Vibes) => Some(cinecut::story::vibes::vibes_table()),
+        Some(Command::Schema) => Some(format!("{:#}\n", cinecut::story::manifest::schema())),
+        None => None,
+    };
+    if let Some(text) = listing {
+        // Not print!: that panics when the reader goes away (`cinecut schema | head`).
+        let _ = std::io::stdout().write_all(text.as_bytes());
         return ExitCode::SUCCESS;
     }
     let reporter = ui::TerminalReporter::new(args.quiet);
