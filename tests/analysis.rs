@@ -133,12 +133,10 @@ fn no_audio_anamorphic_and_rotated_pictures() {
 
 #[test]
 fn tears_of_steel_analysis() {
-    let Some(media) = shared_media() else {
+    let Some((film, srt)) = tears_of_steel() else {
         eprintln!("skipped: ../shared/media is not here");
         return;
     };
-    let film = media.join("tears_of_steel/tears_of_steel_1280x534.mp4");
-    let srt = media.join("tears_of_steel/tears_of_steel.en.srt");
     let d = tempfile::tempdir().unwrap();
     let work = d.path().join("w");
     let r = cinecut(&[

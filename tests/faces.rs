@@ -6,7 +6,7 @@ mod util;
 use std::path::Path;
 
 use cinecut::analyze::faces::{FaceDetector, MAX_WIDTH};
-use util::{ffmpeg_line, shared_media};
+use util::{ffmpeg_line, tears_of_steel};
 
 /// The cascade comes from Debian's opencv-data, which `make test` installs; without it this must fail, not skip.
 fn detector() -> FaceDetector {
@@ -32,11 +32,10 @@ fn frame(film: &Path, dir: &Path, secs: u32) -> std::path::PathBuf {
 #[test]
 fn faces_in_close_ups_and_none_in_empty_shots() {
     let faces = detector();
-    let Some(media) = shared_media() else {
+    let Some((film, _)) = tears_of_steel() else {
         eprintln!("skipped: ../shared/media is not here");
         return;
     };
-    let film = media.join("tears_of_steel/tears_of_steel_1280x534.mp4");
     let d = tempfile::tempdir().unwrap();
     // Frontal close-ups: Thom (318 s, 327 s, 519 s) and Celia (363 s, 384 s).
     for secs in [318, 327, 363, 384, 519] {

@@ -44,6 +44,17 @@ fn film_with_dialogue(dir: &Path) -> (PathBuf, PathBuf) {
     (film, srt)
 }
 
+/// Stage `inference` with the vision analyzer at `url`.
+fn run_vision(film: &Path, srt: &Path, work: &Path, url: &str) -> util::Run {
+    run(
+        film,
+        srt,
+        work,
+        "inference",
+        &["--analyzer", "openai", "--endpoint", url],
+    )
+}
+
 /// A temp dir (keep it alive), the film, its subtitles and a work dir path.
 fn setup() -> (tempfile::TempDir, PathBuf, PathBuf, PathBuf) {
     let d = tempfile::tempdir().unwrap();
@@ -84,13 +95,7 @@ fn a_vision_model_writes_the_text_and_a_failed_frame_keeps_the_builtin_text() {
     // Every fourth answer is broken JSON.
     let stub = StubServer::start(|n, _| if n % 4 == 3 { Reply::malformed() } else { Reply::scene() });
     let url = stub.url();
-    let r = run(
-        &film,
-        &srt,
-        &work,
-        "inference",
-        &["--analyzer", "openai", "--endpoint", &url],
-    );
+    let r = run_vision(&film, &srt, &work, &url);
     assert_eq!(r.code, 0, "{}", r.stderr);
 
     let scenes = scenes(&work);
@@ -135,13 +140,7 @@ fn a_vision_model_writes_the_text_and_a_failed_frame_keeps_the_builtin_text() {
     assert!(r.stderr.contains("kept the built-in text"), "{}", r.stderr);
 
     // Changing the model redoes the frames; the same model again changes nothing.
-    let again = run(
-        &film,
-        &srt,
-        &work,
-        "inference",
-        &["--analyzer", "openai", "--endpoint", &url],
-    );
+    let again = run_vision(&film, &srt, &work, &url);
     assert_eq!(again.code, 0);
     assert_eq!(
         stub.requests().len(),
@@ -164,13 +163,7 @@ fn a_vision_model_writes_the_text_and_a_failed_frame_keeps_the_builtin_text() {
     assert!(stub.requests().last().unwrap().body["model"] == "other");
 
     // Back to the first model: its descriptions were kept aside; only the frames it failed on are asked again.
-    let back = run(
-        &film,
-        &srt,
-        &work,
-        "inference",
-        &["--analyzer", "openai", "--endpoint", &url],
-    );
+    let back = run_vision(&film, &srt, &work, &url);
     assert_eq!(back.code, 0, "{}", back.stderr);
     assert_eq!(stub.requests().len(), 2 * requests.len() + kept.len());
 }
@@ -179,26 +172,14 @@ fn a_vision_model_writes_the_text_and_a_failed_frame_keeps_the_builtin_text() {
 fn a_model_without_vision_stops_with_the_fix() {
     let (_d, film, srt, work) = setup();
     let stub = StubServer::always(Reply::no_vision());
-    let r = run(
-        &film,
-        &srt,
-        &work,
-        "inference",
-        &["--analyzer", "openai", "--endpoint", &stub.url()],
-    );
+    let r = run_vision(&film, &srt, &work, &stub.url());
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(r.stderr.contains("--mmproj"), "{}", r.stderr);
     assert_eq!(stub.requests().len(), 1, "no retries of a fatal refusal");
     let ckpt = read_json(&work.join("pipeline_checkpoint.json"));
     assert_eq!(ckpt["inference_complete"], false);
 
-    let nobody = run(
-        &film,
-        &srt,
-        &work,
-        "inference",
-        &["--analyzer", "openai", "--endpoint", "http://127.0.0.1:9"],
-    );
+    let nobody = run_vision(&film, &srt, &work, "http://127.0.0.1:9");
     assert_eq!(nobody.code, 1);
     assert!(
         nobody
@@ -253,13 +234,7 @@ fn killed_during_inference_the_rerun_redoes_only_the_unwritten_frames() {
     let before = stub.requests().len();
     slow.store(false, Ordering::SeqCst);
 
-    let r = run(
-        &film,
-        &srt,
-        &work,
-        "inference",
-        &["--analyzer", "openai", "--endpoint", &url],
-    );
+    let r = run_vision(&film, &srt, &work, &url);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let total = scenes(&work).len();
     assert!(written < total, "killed before the end ({written} of {total})");
@@ -393,13 +368,7 @@ fn model_options_without_a_use_are_refused() {
 fn llama_server_without_a_projector_is_refused_as_no_vision() {
     let server = LlamaServer::start();
     let (_d, film, srt, work) = setup();
-    let r = run(
-        &film,
-        &srt,
-        &work,
-        "inference",
-        &["--analyzer", "openai", "--endpoint", &server.url],
-    );
+    let r = run_vision(&film, &srt, &work, &server.url);
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(
         r.stderr.contains("did not accept images") && r.stderr.contains("--mmproj"),

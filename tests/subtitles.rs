@@ -91,11 +91,9 @@ fn a_file_that_is_not_subtitles_is_refused_with_exit_2() {
 
 #[test]
 fn tears_of_steel_has_76_lines() {
-    let Some(media) = shared_media() else { return };
+    let Some((film, srt)) = tears_of_steel() else { return };
     let d = tempfile::tempdir().unwrap();
     let work = d.path().join("w");
-    let film = media.join("tears_of_steel/tears_of_steel_1280x534.mp4");
-    let srt = media.join("tears_of_steel/tears_of_steel.en.srt");
     let r = cinecut(&[
         &film,
         &"-s",

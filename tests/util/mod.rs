@@ -15,6 +15,15 @@ pub fn shared_media() -> Option<PathBuf> {
     p.is_dir().then_some(p)
 }
 
+/// Tears of Steel and its English subtitles from `../shared/media`, when this machine has them.
+pub fn tears_of_steel() -> Option<(PathBuf, PathBuf)> {
+    let dir = shared_media()?.join("tears_of_steel");
+    Some((
+        dir.join("tears_of_steel_1280x534.mp4"),
+        dir.join("tears_of_steel.en.srt"),
+    ))
+}
+
 /// A synthetic film: moving test pattern with a tone, `secs` long, small and quick to make.
 pub fn synth_film(dir: &Path, name: &str, secs: u32) -> PathBuf {
     let out = dir.join(name);
