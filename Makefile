@@ -1,8 +1,8 @@
 # The two set-up commands: `make demo` and `make test`. Each installs what it needs first.
 
 CARGO ?= cargo
-# The last stage that is implemented; drop this once every stage is.
-DEMO_UNTIL ?= structural
+# Stop at the cut list until the render stages land; drop this once every stage is.
+DEMO_ARGS ?= --review
 DEMO_VIBE ?= sci-fi
 
 .PHONY: all deps models llama-server build demo test bench clean
@@ -27,7 +27,7 @@ build: deps
 	$(CARGO) build --release
 
 demo: build models
-	@DEMO_UNTIL=$(DEMO_UNTIL) DEMO_VIBE=$(DEMO_VIBE) scripts/demo.sh
+	@DEMO_ARGS='$(DEMO_ARGS)' DEMO_VIBE=$(DEMO_VIBE) scripts/demo.sh
 
 # The script prints the cached server's path (instantly, once built); the tests start it on a free port.
 test: deps models llama-server

@@ -19,7 +19,7 @@ else
 fi
 
 echo "Tears of Steel: (CC) Blender Foundation | mango.blender.org"
-until_args=()
-[ -n "${DEMO_UNTIL:-}" ] && until_args=(--until "$DEMO_UNTIL")
-target/release/cinecut "$film" -s "$subs" -v "${DEMO_VIBE:-sci-fi}" "${until_args[@]}"
+# DEMO_ARGS (from the Makefile) holds plain options only, so word splitting is what we want.
+# shellcheck disable=SC2086
+target/release/cinecut "$film" -s "$subs" -v "${DEMO_VIBE:-sci-fi}" ${DEMO_ARGS:-}
 echo "demo work dir: $demo/tears_of_steel_cinecut_work"

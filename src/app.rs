@@ -3,10 +3,12 @@
 
 use crate::cancel::Cancel;
 use crate::cli::Args;
-use crate::config::RunConfig;
+use crate::config::{RunConfig, default_output};
 use crate::error::Result;
 use crate::media::Tools;
+use crate::pipeline::workdir::default_work_dir;
 use crate::pipeline::{self, Reporter, Stage};
+use crate::story::manifest::MANIFEST;
 
 pub fn run(args: &Args, cancel: &Cancel, mut reporter: impl Reporter) -> Result<()> {
     let tools = Tools::locate()?;
@@ -19,12 +21,18 @@ pub fn run(args: &Args, cancel: &Cancel, mut reporter: impl Reporter) -> Result<
         reporter.note(&format!("resumed: skipped {} (already complete)", names.join(", ")));
     }
     if cfg.review {
-        let manifest = outcome.work_dir.join("TRAILER_MANIFEST.json");
+        let manifest = outcome.work_dir.join(MANIFEST);
+        // The manifest names the film and the vibe; the work dir and output go along only when not the defaults.
+        let mut command = format!("cinecut --manifest {}", shell_word(&manifest.to_string_lossy()));
+        if cfg.work_dir != default_work_dir(&cfg.source) {
+            command.push_str(&format!(" --work-dir {}", shell_word(&cfg.work_dir.to_string_lossy())));
+        }
+        if cfg.output != default_output(&cfg.source, cfg.vibe.name) {
+            command.push_str(&format!(" -o {}", shell_word(&cfg.output.to_string_lossy())));
+        }
         reporter.note(&format!(
-            "review the cut list: {}\nthen render it with:\n  cinecut {} --manifest {}",
+            "review the cut list: {}\nthen render it (after any edits) with:\n  {command}",
             manifest.display(),
-            shell_word(&cfg.source.to_string_lossy()),
-            shell_word(&manifest.to_string_lossy())
         ));
     } else if cfg.until < Stage::Conform {
         reporter.note(&format!(

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 use crate::pipeline::Stage;
+use crate::story::plan::Length;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -13,6 +14,8 @@ Examples:
       make film_trailer_thriller.mp4 next to film.mkv
   cinecut film.mkv -s film.srt -v 'sci fi' --until proxy
       run only the analysis pass; run the same command again to continue where it stopped
+  cinecut film.mkv -s film.srt -v comedy --length teaser
+      a 60-second teaser (spot: 30 s; or any number of seconds)
   cinecut film.mkv -s film.srt -v drama --review
       stop after choosing the clips; edit TRAILER_MANIFEST.json, then render it with --manifest
   cinecut vibes
@@ -63,6 +66,18 @@ pub struct Args {
     /// Run up to and including this stage, then stop
     #[arg(long, value_name = "STAGE", value_parser = parse_stage)]
     pub until: Option<Stage>,
+
+    /// How long: `trailer` (the vibe's default, about 2 min), `teaser` (60 s), `spot` (30 s), or seconds
+    #[arg(short = 'l', long, value_name = "LENGTH", default_value = "trailer", value_parser = Length::parse)]
+    pub length: Length,
+
+    /// The title card's text [default: the film's title tag, else its file name cleaned up]
+    #[arg(long, value_name = "TEXT")]
+    pub title: Option<String>,
+
+    /// Allow clips from the last 5 % of the story (the ending is left out by default)
+    #[arg(long)]
+    pub allow_spoilers: bool,
 
     /// Stop after choosing the clips, to review and edit TRAILER_MANIFEST.json before rendering
     #[arg(long, conflicts_with_all = ["until", "manifest"])]

@@ -13,6 +13,8 @@ use crate::ingest::dialogue::{SubtitleSource, find_source};
 use crate::media::{Probe, Tools, probe};
 use crate::pipeline::{Stage, workdir::default_work_dir};
 use crate::story::Vibe;
+use crate::story::manifest::Manifest;
+use crate::story::plan::Length;
 
 #[derive(Debug, Clone)]
 pub struct RunConfig {
@@ -28,6 +30,9 @@ pub struct RunConfig {
     pub until: Stage,
     pub review: bool,
     pub manifest: Option<PathBuf>,
+    pub length: Length,
+    pub title: Option<String>,
+    pub allow_spoilers: bool,
     pub probe: Probe,
     /// The model server, when `--analyzer openai` or `--text-model` asks for one.
     pub model: Option<EndpointConfig>,
@@ -80,6 +85,11 @@ impl RunConfig {
             ));
         }
 
+        // A manifest to render is checked whole now, with the film's length, before any work starts.
+        if let Some(m) = &manifest {
+            Manifest::load(m, probe.duration())?;
+        }
+
         let subtitles = find_source(subtitle.as_deref(), &source, &probe);
 
         let output = match &args.output {
@@ -118,6 +128,9 @@ impl RunConfig {
             until,
             review: args.review,
             manifest,
+            length: args.length,
+            title: args.title.clone(),
+            allow_spoilers: args.allow_spoilers,
             probe,
             model,
             vision,

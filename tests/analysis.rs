@@ -203,6 +203,79 @@ fn tears_of_steel_analysis() {
         t("begin_t") < t("escalation_t") && t("escalation_t") < t("climax_t") && t("climax_t") < credits,
         "{st}"
     );
+
+    // Stage `narrative` on the same work dir: three vibes, three valid and different cut lists.
+    let film_facts = story_check::Film::load(&work);
+    let mut manifests = Vec::new();
+    for (vibe, length) in [("action", "trailer"), ("drama", "trailer"), ("comedy", "teaser")] {
+        let r = cinecut(&[
+            &film,
+            &"-s",
+            &srt,
+            &"-v",
+            &vibe,
+            &"--length",
+            &length,
+            &"--review",
+            &"--work-dir",
+            &work,
+        ]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let path = work.join("TRAILER_MANIFEST.json");
+        assert!(
+            r.stderr.contains(&format!("--manifest {}", path.display())),
+            "{}",
+            r.stderr
+        );
+        assert!(
+            r.stderr.contains("[6/8] narrative done"),
+            "only narrative re-runs: {}",
+            r.stderr
+        );
+        let m = read_json(&path);
+        let problems = story_check::check(&film_facts, &m, false);
+        assert!(problems.is_empty(), "{vibe}: {problems:#?}");
+        // The reference loader of the crate reads it back.
+        cinecut::story::manifest::Manifest::load(&path, Some(734.2)).unwrap();
+        manifests.push(m);
+    }
+    let clips = |m: &serde_json::Value| m["clips"].as_array().unwrap().clone();
+    let len = |c: &serde_json::Value| c["source_end_s"].as_f64().unwrap() - c["source_start_s"].as_f64().unwrap();
+    let total = |m: &serde_json::Value| clips(m).iter().map(len).sum::<f64>();
+    let mean_cut = |m: &serde_json::Value| total(m) / clips(m).len() as f64;
+    let lines = |m: &serde_json::Value| clips(m).iter().filter(|c| c["keep_audio"] == true).count() as f64;
+    let [action, drama, comedy] = &manifests[..] else {
+        unreachable!()
+    };
+    // Length: the vibes' own defaults (action 2:00, drama 2:20) and the teaser (60 s).
+    assert!(total(drama) > total(action) + 10.0 && total(action) > total(comedy) + 40.0);
+    // Pace: action cuts fastest, drama slowest; action's montage under 1.5 s a cut.
+    assert!(
+        mean_cut(action) * 1.4 < mean_cut(drama),
+        "{} vs {}",
+        mean_cut(action),
+        mean_cut(drama)
+    );
+    let act3 = |m: &serde_json::Value| {
+        let c: Vec<f64> = clips(m).iter().filter(|c| c["act"] == "act3").map(len).collect();
+        c.iter().sum::<f64>() / c.len() as f64
+    };
+    assert!(act3(action) < 1.5, "{}", act3(action));
+    // Talk: comedy and drama carry lines far more than action does.
+    assert!(lines(drama) / (clips(drama).len() as f64) > lines(action) / (clips(action).len() as f64) + 0.15);
+    assert!(lines(comedy) / (clips(comedy).len() as f64) > 0.4);
+    // Choice: different moments, not the same list cut differently.
+    let starts = |m: &serde_json::Value| -> std::collections::BTreeSet<i64> {
+        clips(m)
+            .iter()
+            .map(|c| (c["source_start_s"].as_f64().unwrap() * 10.0) as i64)
+            .collect()
+    };
+    let same = starts(action).intersection(&starts(drama)).count();
+    assert!(
+        same * 2 < clips(drama).len(),
+        "{same} of drama's clips start where action's do"
+    );
 }
 
 #[test]

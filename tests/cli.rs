@@ -34,6 +34,26 @@ fn bad_inputs_exit_2_name_the_file_and_write_nothing() {
     std::fs::create_dir(&folder).unwrap();
     let missing = dir.join("missing.mp4");
     let missing_sub = dir.join("missing.srt");
+    // Manifests: one naming a film that is gone, one with two mistakes, one that is not JSON.
+    let clip = r#"{"source_start_s": 0.5, "source_end_s": 1.5, "beat_type": "money_shot", "act": "act1"}"#;
+    let gone = dir.join("gone.json");
+    std::fs::write(
+        &gone,
+        format!(r#"{{"source_file": "moved.mp4", "vibe": "action", "clips": [{clip}]}}"#),
+    )
+    .unwrap();
+    let broken = dir.join("broken.json");
+    let bad_clip = r#"{"source_start_s": 1.5, "source_end_s": 0.5, "beat_type": "money_shot", "act": "act9"}"#;
+    std::fs::write(
+        &broken,
+        format!(
+            r#"{{"source_file": "{f}", "vibe": "action", "clips": [{bad_clip}]}}"#,
+            f = film.display()
+        ),
+    )
+    .unwrap();
+    let garbage = dir.join("garbage.json");
+    std::fs::write(&garbage, "{ not json").unwrap();
 
     let f = film.to_str().unwrap();
     let s = sub.to_str().unwrap();
@@ -73,6 +93,20 @@ fn bad_inputs_exit_2_name_the_file_and_write_nothing() {
             "unknown stage 'nope'",
         ),
         (vec![f, "-s", s], "--vibe"),
+        (vec![f, "-s", s, "-v", "action", "--length", "long"], "teaser (60 s)"),
+        (vec!["--manifest", gone.to_str().unwrap()], "moved.mp4: film not found"),
+        (
+            vec!["--manifest", broken.to_str().unwrap()],
+            "clips[0].source_end_s must be greater than source_start_s",
+        ),
+        (
+            vec!["--manifest", broken.to_str().unwrap()],
+            "clips[0].act: unknown act \"act9\"",
+        ),
+        (
+            vec!["--manifest", garbage.to_str().unwrap()],
+            "garbage.json: not valid JSON",
+        ),
     ];
     for (args, want) in cases {
         let args_os: Vec<&dyn AsRef<std::ffi::OsStr>> = args.iter().map(|a| a as _).collect();
@@ -113,11 +147,40 @@ fn until_stops_and_a_second_run_skips_completed_stages() {
     let r = cinecut(&[&film, &"-s", &sub, &"-v", &"action", &"--until", &"proxy", &"--fresh"]);
     assert!(r.stderr.contains("[1/8] proxy done"), "{}", r.stderr);
 
-    // A placeholder stage says so plainly and fails (exit 1), keeping the completed stages.
+    // Four seconds of one shot cannot make a trailer: `narrative` says so (exit 1), keeping the completed stages.
     let r = cinecut(&[&film, &"-s", &sub, &"-v", &"action"]);
     assert_eq!(r.code, 1, "{}", r.stderr);
-    assert!(r.stderr.contains("is not implemented yet"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("too few usable moments for a trailer"),
+        "{}",
+        r.stderr
+    );
     assert!(r.stderr.contains("[1/8] proxy skipped"), "{}", r.stderr);
+    assert!(r.stderr.contains("[5/8] structural done"), "{}", r.stderr);
+}
+
+#[test]
+fn a_manifest_renders_only_through_assembly_and_conform() {
+    let d = tempfile::tempdir().unwrap();
+    synth_film(d.path(), "film.mp4", 4);
+    let manifest = d.path().join("cut.json");
+    let clip = r#"{"source_start_s": 0.5, "source_end_s": 1.5, "beat_type": "money_shot", "act": "act1"}"#;
+    // `source_file` relative to the manifest, vibe spelled loosely: both accepted.
+    std::fs::write(
+        &manifest,
+        format!(r#"{{"source_file": "film.mp4", "vibe": "Sci Fi", "clips": [{clip}]}}"#),
+    )
+    .unwrap();
+    let r = cinecut(&[&"--manifest", &manifest]);
+    // No analysis stage runs; the render stages are placeholders that say so plainly (exit 1).
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("(vibe sci-fi)"), "{}", r.stderr);
+    assert!(!r.stderr.contains("proxy"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("stage assembly is not implemented yet"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
@@ -211,8 +274,19 @@ fn sigkill_of_cinecut_takes_its_ffmpeg_down_too() {
 fn vibes_lists_all_18() {
     let r = cinecut(&[&"vibes"]);
     assert_eq!(r.code, 0);
-    assert_eq!(r.stdout.lines().count(), 19, "{}", r.stdout);
-    assert!(r.stdout.contains("sci-fi"));
+    for v in ["action", "sci-fi", "western", "documentary"] {
+        assert!(
+            r.stdout.lines().any(|l| l.starts_with(&format!("{v} "))),
+            "{v}: {}",
+            r.stdout
+        );
+    }
+    let rows = r
+        .stdout
+        .lines()
+        .filter(|l| l.contains(" s ") && l.contains('→'))
+        .count();
+    assert_eq!(rows, 18, "{}", r.stdout);
 }
 
 #[test]

@@ -89,3 +89,14 @@ fn the_schema_is_json_and_the_reference_clips_satisfy_its_enums() {
         }
     }
 }
+
+#[test]
+fn the_published_schema_file_is_what_cinecut_schema_prints() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/trailer_manifest.schema.json");
+    let published: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(
+        published,
+        schema(),
+        "regenerate it: cinecut schema > docs/trailer_manifest.schema.json"
+    );
+}

@@ -8,6 +8,7 @@ use serde_json::json;
 use super::checkpoint::PipelineCheckpoint;
 use super::workdir::WorkDir;
 use super::{Progress, Stage};
+use crate::analyze::embed::Embedder;
 use crate::analyze::faces::FaceDetector;
 use crate::analyze::openai::Client;
 use crate::analyze::{anchors, builtin, cache, inference, structural, turning_points};
@@ -17,6 +18,7 @@ use crate::error::{Error, Result};
 use crate::ingest::dialogue::{self, SubtitleSource};
 use crate::ingest::{analysis, keyframes};
 use crate::media::Tools;
+use crate::story::{manifest, narrative};
 
 /// Everything a stage may read.
 pub struct StageCtx<'a> {
@@ -44,7 +46,15 @@ pub fn inputs(stage: Stage, ctx: &StageCtx) -> Result<serde_json::Value> {
                 _ => None,
             },
         }),
-        Stage::Narrative => json!({ "vibe": cfg.vibe.name }),
+        Stage::Narrative => json!({
+            "version": narrative::VERSION,
+            "vibe": cfg.vibe.name,
+            "target_s": cfg.length.target_s(cfg.vibe),
+            "allow_spoilers": cfg.allow_spoilers,
+            "title": cfg.title,
+            // Zones come from the sentence model when it is installed, from word lists when not.
+            "embedder": Embedder::locate(),
+        }),
         Stage::Assembly => json!({
             "manifest": match &cfg.manifest {
                 Some(p) => Some(file_hash(p)?),
@@ -99,6 +109,7 @@ pub fn outputs_present(stage: Stage, ctx: &StageCtx) -> bool {
         }
         Stage::Inference => ctx.work.path(cache::SCENES).is_file(),
         Stage::Structural => ctx.work.path(anchors::STRUCTURE).is_file(),
+        Stage::Narrative => ctx.work.path(manifest::MANIFEST).is_file(),
         _ => true,
     }
 }
@@ -152,6 +163,34 @@ pub fn run(stage: Stage, ctx: &StageCtx, ckpt: &mut PipelineCheckpoint, progress
                 context_tokens: ctx.cfg.text_context,
             });
             Ok(structural::run(ctx.work, duration, model)?.summary())
+        }
+        Stage::Narrative => {
+            let cfg = ctx.cfg;
+            let out = narrative::run(
+                ctx.work,
+                &cfg.source,
+                &narrative::Options {
+                    vibe: cfg.vibe,
+                    length: cfg.length,
+                    allow_spoilers: cfg.allow_spoilers,
+                    title: cfg.title.as_deref(),
+                    container_title: cfg.probe.title.as_deref(),
+                    // Size and content hash, not the mtime: a copied film still matches its manifest.
+                    fingerprint: ckpt
+                        .source_fingerprint
+                        .as_ref()
+                        .map(|f| format!("{}:{}", f.size, f.head_tail_blake3)),
+                },
+            )?;
+            ckpt.manifest_path = Some(manifest::MANIFEST.to_string());
+            let mut summary = out.summary();
+            for w in &out.warnings {
+                summary.push_str(&format!(
+                    "
+  warning: {w}"
+                ));
+            }
+            Ok(summary)
         }
         other => Err(Error::NotImplemented(other.name())),
     }

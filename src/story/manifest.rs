@@ -14,7 +14,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use super::vibes::{self, VIBES, Vibe};
+use super::vibes::{self, TitleStyle, VIBES, Vibe};
 use crate::analyze::anchors::{AnchorSource, Anchors};
 use crate::analyze::zones::Zone;
 use crate::error::{Error, IoContext, Result};
@@ -111,9 +111,15 @@ pub struct Manifest {
     /// The trailer length `narrative` aimed at (clips, cards and silence).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_length_s: Option<f64>,
-    /// Length of the silence beat before act 3.
+    /// Length of the silence beat (black, no sound). It plays right before the first `act3` clip.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub silence_s: Option<f64>,
+    /// Length of the title card. It plays right before the first `button` clip, or last when there is none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title_card_s: Option<f64>,
+    /// How the title card looks (`impact`, `classic`, `stark`, `epic`, `playful`, `clean`); the vibe's if absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title_style: Option<String>,
     /// Identifies the film the times refer to, so a manifest is not rendered against another cut.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_fingerprint: Option<String>,
@@ -396,6 +402,8 @@ impl Check {
             self.problem(format!("target_length_s must be greater than 0 ({t:?})"));
         }
         self.time(top, "", "silence_s", false);
+        self.time(top, "", "title_card_s", false);
+        self.one_of::<TitleStyle>(top, "", "title_style", "title style", &names(TitleStyle::ALL), false);
 
         match self.field(top, "", "clips", true) {
             Some(Value::Array(clips)) if clips.is_empty() => self.problem("clips: at least one clip is needed".into()),
@@ -528,7 +536,15 @@ pub fn schema() -> Value {
             "vibe": { "type": "string", "enum": vibes, "description": "`cinecut vibes` lists them" },
             "title": { "type": "string", "description": "Text of the title card" },
             "target_length_s": { "type": "number", "exclusiveMinimum": 0 },
-            "silence_s": { "type": "number", "minimum": 0, "description": "The silence beat before act 3" },
+            "silence_s": {
+                "type": "number", "minimum": 0,
+                "description": "The silence beat (black, no sound); it plays right before the first act3 clip"
+            },
+            "title_card_s": {
+                "type": "number", "minimum": 0,
+                "description": "The title card; it plays right before the first button clip, or last"
+            },
+            "title_style": { "type": "string", "enum": names(TitleStyle::ALL) },
             "source_fingerprint": { "type": "string" },
             "clips": {
                 "type": "array", "minItems": 1,

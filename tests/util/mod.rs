@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod llama;
+pub mod story_check;
 pub mod stub_server;
 
 use std::path::{Path, PathBuf};
