@@ -27,6 +27,15 @@ pub enum Zone {
 impl Zone {
     pub const ALL: [Zone; 3] = [Zone::Beginning, Zone::Escalation, Zone::Climax];
 
+    /// As the manifest spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Zone::Beginning => "BEGINNING",
+            Zone::Escalation => "ESCALATION",
+            Zone::Climax => "CLIMAX",
+        }
+    }
+
     /// What a line of this zone sounds like, for reasons.
     fn sounds_like(self) -> &'static str {
         match self {

@@ -43,12 +43,12 @@ pub fn emotion_weight(e: Emotion) -> f64 {
 }
 
 /// The cue at `t`, else the nearest one within 2 s (a reaction shot belongs to the line next to it).
+/// `cues` sorted by start; their ends are not sorted (cues overlap), so every earlier cue is looked at.
 pub fn emotion_near(t: f64, cues: &[DialogueEvent]) -> Option<&DialogueEvent> {
-    let i = cues.partition_point(|c| c.end_s < t - 2.0);
-    cues[i..]
+    let upto = cues.partition_point(|c| c.start_s <= t + 2.0);
+    cues[..upto]
         .iter()
-        .take_while(|c| c.start_s <= t + 2.0)
-        .filter(|c| !c.sound_cue)
+        .filter(|c| !c.sound_cue && c.end_s >= t - 2.0)
         .min_by(|a, b| gap(t, a).total_cmp(&gap(t, b)))
 }
 

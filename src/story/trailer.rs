@@ -827,17 +827,10 @@ impl Chooser<'_> {
             "{role}{pace}. Score {:.2}{strengths}. Beat {}. Zone {}: {}.{line}",
             c.score,
             beat.name(),
-            zone_name(c.zone.zone),
+            c.zone.zone.name(),
             c.zone.reason.trim_end_matches('.')
         )
     }
-}
-
-fn zone_name(z: Zone) -> String {
-    serde_json::to_value(z)
-        .ok()
-        .and_then(|v| v.as_str().map(String::from))
-        .unwrap_or_default()
 }
 
 /// Times as written: to 0.1 ms, far below a frame, so a re-read lands on the same frame.
