@@ -1,8 +1,8 @@
 # The two set-up commands: `make demo` and `make test`. Each installs what it needs first.
 
 CARGO ?= cargo
-# Stop at the cut list until the render stages land; drop this once every stage is.
-DEMO_ARGS ?= --review
+# Extra options for the demo run, e.g. DEMO_ARGS=--review to stop at the cut list, or --music FILE.
+DEMO_ARGS ?=
 DEMO_VIBE ?= sci-fi
 
 .PHONY: all deps models llama-server build demo test bench clean

@@ -23,3 +23,6 @@ echo "Tears of Steel: (CC) Blender Foundation | mango.blender.org"
 # shellcheck disable=SC2086
 target/release/cinecut "$film" -s "$subs" -v "${DEMO_VIBE:-sci-fi}" ${DEMO_ARGS:-}
 echo "demo work dir: $demo/tears_of_steel_cinecut_work"
+vibe="${DEMO_VIBE:-sci-fi}"
+trailer="$demo/tears_of_steel_trailer_${vibe//-/_}.mp4"
+if [ -f "$trailer" ]; then echo "demo trailer: $trailer"; fi

@@ -79,6 +79,15 @@ pub struct Args {
     #[arg(long)]
     pub allow_spoilers: bool,
 
+    /// The music bed: an audio file (mp3, m4a/aac, wav, flac, ogg/opus) [default: a track from --music-dir,
+    /// else from Jamendo when JAMENDO_CLIENT_ID is set, else the built-in bed]
+    #[arg(long, value_name = "FILE", help_heading = "Sound")]
+    pub music: Option<PathBuf>,
+
+    /// A folder of music to choose from by the vibe's style and tempo [env: CINECUT_MUSIC_DIR]
+    #[arg(long, value_name = "DIR", help_heading = "Sound")]
+    pub music_dir: Option<PathBuf>,
+
     /// Stop after choosing the clips, to review and edit TRAILER_MANIFEST.json before rendering
     #[arg(long, conflicts_with_all = ["until", "manifest"])]
     pub review: bool,

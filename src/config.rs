@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 use crate::ingest::dialogue::{SubtitleSource, find_source};
 use crate::media::{Probe, Tools, probe};
 use crate::pipeline::{Stage, workdir::default_work_dir};
+use crate::sound::music::{self, MusicTrack};
 use crate::story::Vibe;
 use crate::story::manifest::Manifest;
 use crate::story::plan::Length;
@@ -33,6 +34,12 @@ pub struct RunConfig {
     pub length: Length,
     pub title: Option<String>,
     pub allow_spoilers: bool,
+    /// `--music`, checked at startup.
+    pub music: Option<MusicTrack>,
+    /// `--music-dir`, else `CINECUT_MUSIC_DIR`.
+    pub music_dir: Option<PathBuf>,
+    /// `JAMENDO_CLIENT_ID`: enables Jamendo as a music source.
+    pub jamendo_client_id: Option<String>,
     pub probe: Probe,
     /// The model server, when `--analyzer openai` or `--text-model` asks for one.
     pub model: Option<EndpointConfig>,
@@ -90,6 +97,17 @@ impl RunConfig {
             Manifest::load(m, probe.duration())?;
         }
 
+        let music = match &args.music {
+            Some(m) => Some(music::check_user_file(tools, m, cancel)?),
+            None => None,
+        };
+        let env = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty());
+        let music_dir = args
+            .music_dir
+            .clone()
+            .or_else(|| env("CINECUT_MUSIC_DIR").map(PathBuf::from));
+        let jamendo_client_id = env("JAMENDO_CLIENT_ID").and_then(|v| v.into_string().ok());
+
         let subtitles = find_source(subtitle.as_deref(), &source, &probe);
 
         let output = match &args.output {
@@ -131,6 +149,9 @@ impl RunConfig {
             length: args.length,
             title: args.title.clone(),
             allow_spoilers: args.allow_spoilers,
+            music,
+            music_dir,
+            jamendo_client_id,
             probe,
             model,
             vision,

@@ -67,12 +67,6 @@ pub enum Error {
     #[error("{problem}\n  fix: {fix}")]
     Model { url: String, problem: String, fix: String },
 
-    /// A stage whose issue has not landed yet. Says so plainly instead of faking an output.
-    #[error(
-        "stage {0} is not implemented yet\n  fix: stop before it with --until (the stages that work are listed in the README)"
-    )]
-    NotImplemented(&'static str),
-
     /// Something went wrong inside a stage that is not the user's input; the message carries the context.
     #[error("{0}")]
     Runtime(String),

@@ -13,6 +13,8 @@ pub mod error;
 pub mod ingest;
 pub mod media;
 pub mod pipeline;
+pub mod render;
+pub mod sound;
 pub mod story;
 pub mod ui;
 

@@ -172,15 +172,55 @@ fn a_manifest_renders_only_through_assembly_and_conform() {
     )
     .unwrap();
     let r = cinecut(&[&"--manifest", &manifest]);
-    // No analysis stage runs; the render stages are placeholders that say so plainly (exit 1).
-    assert_eq!(r.code, 1, "{}", r.stderr);
+    // No analysis stage runs: a bare work dir is enough to render a manifest.
+    assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stderr.contains("(vibe sci-fi)"), "{}", r.stderr);
     assert!(!r.stderr.contains("proxy"), "{}", r.stderr);
-    assert!(
-        r.stderr.contains("stage assembly is not implemented yet"),
-        "{}",
-        r.stderr
-    );
+    let out = d.path().join("film_trailer_sci_fi.mp4");
+    let secs: f64 = probe_video_field(&out, "duration").parse().unwrap();
+    assert!((secs - 1.0).abs() < 0.3, "{secs}");
+    // The user's manifest file is left as written.
+    assert!(!std::fs::read_to_string(&manifest).unwrap().contains("music_bed"));
+}
+
+#[test]
+fn a_film_without_sound_gets_music_and_effects() {
+    let d = tempfile::tempdir().unwrap();
+    let film = d.path().join("silent.mp4");
+    util::ffmpeg_line(&format!(
+        "-f lavfi -i testsrc2=size=320x180:rate=24:duration=12 -c:v libx264 -preset ultrafast {}",
+        film.display()
+    ));
+    let manifest = d.path().join("cut.json");
+    let clips: Vec<String> = [(0.5, 3.0, "act1"), (4.0, 6.5, "act2"), (7.0, 9.0, "act3")]
+        .iter()
+        .map(|(a, b, act)| {
+            format!(r#"{{"source_start_s": {a}, "source_end_s": {b}, "beat_type": "money_shot", "act": "{act}"}}"#)
+        })
+        .collect();
+    std::fs::write(
+        &manifest,
+        format!(
+            r#"{{"source_file": "silent.mp4", "vibe": "action", "silence_s": 1.0, "title_card_s": 2.0, "title": "Quiet", "clips": [{}]}}"#,
+            clips.join(",")
+        ),
+    )
+    .unwrap();
+    let out = d.path().join("out.mp4");
+    let r = cinecut(&[&"--manifest", &manifest, &"-o", &out]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let probe = std::process::Command::new("ffprobe")
+        .args(["-v", "error", "-show_entries", "stream=codec_type", "-of", "csv=p=0"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let kinds = String::from_utf8_lossy(&probe.stdout);
+    assert_eq!(kinds.lines().collect::<Vec<_>>(), ["video", "audio"], "{kinds}");
+    // The bed and the effects are there, at a sane level.
+    let mix: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.path().join("silent_cinecut_work/render/mix.json")).unwrap()).unwrap();
+    let lufs = mix["integrated_lufs"].as_f64().unwrap();
+    assert!(lufs > -20.0, "{lufs}");
 }
 
 #[test]

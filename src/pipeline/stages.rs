@@ -18,6 +18,9 @@ use crate::error::{Error, Result};
 use crate::ingest::dialogue::{self, SubtitleSource};
 use crate::ingest::{analysis, keyframes};
 use crate::media::Tools;
+use crate::render::timeline::TIMELINE;
+use crate::render::{assembly, conform};
+use crate::sound::{bed, sfx};
 use crate::story::{manifest, narrative};
 
 /// Everything a stage may read.
@@ -56,12 +59,18 @@ pub fn inputs(stage: Stage, ctx: &StageCtx) -> Result<serde_json::Value> {
             "embedder": Embedder::locate(),
         }),
         Stage::Assembly => json!({
+            "version": assembly::VERSION,
+            // The manifest's decisions; not `music_bed`, which assembly itself records there.
             "manifest": match &cfg.manifest {
-                Some(p) => Some(file_hash(p)?),
+                Some(p) => Some(manifest_key(p)?),
                 None => None,
             },
+            "music": cfg.music.as_ref().map(|m| (&m.path, file_stamp(&m.path))),
+            "music_dir": cfg.music_dir,
+            "jamendo": cfg.jamendo_client_id.is_some(),
+            "sound": (bed::VERSION, sfx::VERSION),
         }),
-        Stage::Conform => json!({ "output": cfg.output }),
+        Stage::Conform => json!({ "version": conform::VERSION, "output": cfg.output }),
         Stage::Keyframes => json!({ "version": keyframes::VERSION }),
         Stage::Inference => json!({
             "builtin": builtin::VERSION,
@@ -93,6 +102,29 @@ fn file_hash(path: &std::path::Path) -> Result<String> {
     Ok(blake3::hash(&bytes).to_hex().to_string())
 }
 
+/// A manifest's hash without the fields assembly writes back, so recording the music does not look like an edit.
+fn manifest_key(path: &std::path::Path) -> Result<String> {
+    let text = std::fs::read(path).map_err(|e| Error::io(path, "cannot read", e))?;
+    let mut value: serde_json::Value = serde_json::from_slice(&text).unwrap_or_default();
+    if let Some(obj) = value.as_object_mut() {
+        obj.remove("music_bed");
+        obj.remove("bpm_grid");
+    }
+    Ok(blake3::hash(value.to_string().as_bytes()).to_hex().to_string())
+}
+
+/// Size and modification time: a changed music file is analysed again without hashing megabytes each run.
+fn file_stamp(path: &std::path::Path) -> Option<(u64, u128)> {
+    let meta = std::fs::metadata(path).ok()?;
+    let mtime = meta
+        .modified()
+        .ok()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?
+        .as_nanos();
+    Some((meta.len(), mtime))
+}
+
 /// A complete stage whose files were deleted must run again.
 pub fn outputs_present(stage: Stage, ctx: &StageCtx) -> bool {
     match stage {
@@ -110,7 +142,8 @@ pub fn outputs_present(stage: Stage, ctx: &StageCtx) -> bool {
         Stage::Inference => ctx.work.path(cache::SCENES).is_file(),
         Stage::Structural => ctx.work.path(anchors::STRUCTURE).is_file(),
         Stage::Narrative => ctx.work.path(manifest::MANIFEST).is_file(),
-        _ => true,
+        Stage::Assembly => assembly::outputs_present(ctx.work),
+        Stage::Conform => ctx.cfg.output.is_file(),
     }
 }
 
@@ -183,15 +216,50 @@ pub fn run(stage: Stage, ctx: &StageCtx, ckpt: &mut PipelineCheckpoint, progress
                 },
             )?;
             ckpt.manifest_path = Some(manifest::MANIFEST.to_string());
-            let mut summary = out.summary();
-            for w in &out.warnings {
-                summary.push_str(&format!(
-                    "
-  warning: {w}"
-                ));
-            }
-            Ok(summary)
+            Ok(with_warnings(out.summary(), &out.warnings))
         }
-        other => Err(Error::NotImplemented(other.name())),
+        Stage::Assembly => {
+            let cfg = ctx.cfg;
+            let own = ctx.work.path(manifest::MANIFEST);
+            let path = cfg.manifest.clone().unwrap_or_else(|| own.clone());
+            let same_file = |a: &std::path::Path, b: &std::path::Path| {
+                a.canonicalize()
+                    .ok()
+                    .zip(b.canonicalize().ok())
+                    .is_some_and(|(a, b)| a == b)
+            };
+            let out = assembly::run(
+                ctx.tools,
+                ctx.work,
+                &assembly::Options {
+                    record_music: same_file(&path, &own),
+                    manifest: &path,
+                    fps: output_fps(&cfg.probe),
+                    film_duration_s: cfg.probe.duration().unwrap_or(0.0),
+                    music: cfg.music.as_ref(),
+                    music_dir: cfg.music_dir.as_deref(),
+                    jamendo_client_id: cfg.jamendo_client_id.as_deref(),
+                },
+                ctx.cancel,
+            )?;
+            ckpt.assembly_manifest_path = Some(TIMELINE.to_string());
+            Ok(with_warnings(out.summary(), &out.warnings))
+        }
+        Stage::Conform => {
+            let out = conform::run(ctx.tools, ctx.work, ctx.cfg, ctx.cancel, progress)?;
+            Ok(out.summary())
+        }
     }
+}
+
+fn with_warnings(mut summary: String, warnings: &[String]) -> String {
+    for w in warnings {
+        summary.push_str(&format!("\n  warning: {w}"));
+    }
+    summary
+}
+
+/// The trailer's frame rate: the source's (the analysis grid is on it too, so clip edges stay whole frames).
+fn output_fps(probe: &crate::media::Probe) -> f64 {
+    probe.video().and_then(|v| v.fps()).filter(|f| *f > 0.0).unwrap_or(24.0)
 }

@@ -1,9 +1,11 @@
 //! Test harness: make synthetic films with FFmpeg, run `cinecut`, look at the work dir.
 #![allow(dead_code)]
 
+pub mod jamendo_stub;
 pub mod llama;
 pub mod story_check;
 pub mod stub_server;
+pub mod timeline_check;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
