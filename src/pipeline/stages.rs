@@ -104,8 +104,12 @@ fn file_hash(path: &std::path::Path) -> Result<String> {
 
 /// A manifest's hash without the fields assembly writes back, so recording the music does not look like an edit.
 fn manifest_key(path: &std::path::Path) -> Result<String> {
-    let text = std::fs::read(path).map_err(|e| Error::io(path, "cannot read", e))?;
-    let mut value: serde_json::Value = serde_json::from_slice(&text).unwrap_or_default();
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, "cannot read", e))?;
+    // The parsed manifest, so the defaults assembly writes back on save do not count as an edit either.
+    let mut value = match manifest::Manifest::parse(&text, None) {
+        Ok(m) => serde_json::to_value(&m).unwrap_or_default(),
+        Err(_) => serde_json::Value::String(text),
+    };
     if let Some(obj) = value.as_object_mut() {
         obj.remove("music_bed");
         obj.remove("bpm_grid");
@@ -235,7 +239,8 @@ pub fn run(stage: Stage, ctx: &StageCtx, ckpt: &mut PipelineCheckpoint, progress
                     record_music: same_file(&path, &own),
                     manifest: &path,
                     fps: output_fps(&cfg.probe),
-                    film_duration_s: cfg.probe.duration().unwrap_or(0.0),
+                    film_duration_s: film_duration(&cfg.probe),
+                    has_audio: cfg.probe.audio().is_some(),
                     music: cfg.music.as_ref(),
                     music_dir: cfg.music_dir.as_deref(),
                     jamendo_client_id: cfg.jamendo_client_id.as_deref(),
@@ -247,7 +252,7 @@ pub fn run(stage: Stage, ctx: &StageCtx, ckpt: &mut PipelineCheckpoint, progress
         }
         Stage::Conform => {
             let out = conform::run(ctx.tools, ctx.work, ctx.cfg, ctx.cancel, progress)?;
-            Ok(out.summary())
+            Ok(with_warnings(out.summary(), &out.warnings))
         }
     }
 }
@@ -257,6 +262,18 @@ fn with_warnings(mut summary: String, warnings: &[String]) -> String {
         summary.push_str(&format!("\n  warning: {w}"));
     }
     summary
+}
+
+/// Where the film's picture ends: the video stream's own end when the container runs longer (a clip past it
+/// would have no pictures).
+fn film_duration(probe: &crate::media::Probe) -> Option<f64> {
+    let video = probe
+        .video()
+        .and_then(|v| Some(v.start_time_s.unwrap_or(0.0) + v.duration_s?));
+    match (probe.duration(), video) {
+        (Some(c), Some(v)) => Some(c.min(v)),
+        (c, v) => c.or(v),
+    }
 }
 
 /// The trailer's frame rate: the source's (the analysis grid is on it too, so clip edges stay whole frames).

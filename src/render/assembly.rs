@@ -35,7 +35,9 @@ pub struct Options<'a> {
     /// Write the chosen music into the manifest's `music_bed` (only for the work dir's own manifest).
     pub record_music: bool,
     pub fps: f64,
-    pub film_duration_s: f64,
+    /// Where the film's picture ends, when known.
+    pub film_duration_s: Option<f64>,
+    pub has_audio: bool,
     pub music: Option<&'a MusicTrack>,
     pub music_dir: Option<&'a Path>,
     pub jamendo_client_id: Option<&'a str>,
@@ -66,32 +68,29 @@ impl Outcome {
 }
 
 pub fn run(tools: &Tools, work: &WorkDir, opts: &Options, cancel: &Cancel) -> Result<Outcome> {
-    let mut manifest = Manifest::load(opts.manifest, Some(opts.film_duration_s))?;
+    let mut manifest = Manifest::load(opts.manifest, opts.film_duration_s)?;
     let vibe = manifest.vibe()?;
-    let dialogue: Option<Dialogue> = work.read_json(DIALOGUE).ok();
-    let shots: Option<ShotList> = work.read_json(analysis::SHOTS).ok();
-    let structure: Option<Structure> = work.read_json(STRUCTURE).ok();
+    let duration_s = opts.film_duration_s.unwrap_or(f64::MAX);
+    // A bare work dir (a manifest rendered on its own) has no analysis: any frame is then an edge.
+    let mut warnings = vec![];
+    let dialogue: Option<Dialogue> = optional(work, DIALOGUE, &mut warnings);
+    let shots: Option<ShotList> = optional(work, analysis::SHOTS, &mut warnings);
+    let structure: Option<Structure> = optional(work, STRUCTURE, &mut warnings);
     let mut cues = dialogue.map(|d| d.events).unwrap_or_default();
     cues.sort_by(|a, b| a.start_s.total_cmp(&b.start_s));
     // Any frame of the film may be an edge, as long as it keeps to the analysis' rules (cues, slivers, blends).
-    let edges = shots.as_ref().map(|s| {
-        Edges::new(
-            s.fps,
-            s.offset_s,
-            s.frames,
-            &s.shots,
-            &cues,
-            (0.0, opts.film_duration_s),
-        )
-    });
+    let edges = shots
+        .as_ref()
+        .map(|s| Edges::new(s.fps, s.offset_s, s.frames, &s.shots, &cues, (0.0, duration_s)));
     let film = Film {
-        duration_s: opts.film_duration_s,
+        duration_s,
         edges: edges.as_ref(),
         cues: &cues,
         protagonist: structure.as_ref().and_then(|s| s.protagonist.as_deref()),
         spoilers_from_s: structure
             .as_ref()
-            .map_or(opts.film_duration_s * VOICE_SHARE, |s| s.anchors.climax_t),
+            .map_or(duration_s * VOICE_SHARE, |s| s.anchors.climax_t),
+        has_audio: opts.has_audio,
     };
 
     let seed = seed(&manifest);
@@ -113,7 +112,7 @@ pub fn run(tools: &Tools, work: &WorkDir, opts: &Options, cancel: &Cancel) -> Re
             cancel,
         )?,
     };
-    let mut warnings = chosen.warnings;
+    warnings.extend(chosen.warnings);
     let analysis = match &chosen.track {
         Some(track) => Some(analyse(tools, track, vibe, cancel)?),
         None => None,
@@ -163,6 +162,20 @@ pub fn run(tools: &Tools, work: &WorkDir, opts: &Options, cancel: &Cancel) -> Re
         manifest.save(opts.manifest)?;
     }
     Ok(Outcome { timeline: tl, warnings })
+}
+
+/// An analysis file: `None` when absent; when present but unreadable, `None` with a warning saying what is lost.
+fn optional<T: serde::de::DeserializeOwned>(work: &WorkDir, rel: &str, warnings: &mut Vec<String>) -> Option<T> {
+    if !work.path(rel).exists() {
+        return None;
+    }
+    work.read_json(rel)
+        .map_err(|e| {
+            warnings.push(format!(
+                "{e}; the timeline is built without it (run with --fresh to redo it)"
+            ))
+        })
+        .ok()
 }
 
 /// Tempo, beats and the loudness of each bar of a music file.

@@ -42,6 +42,7 @@ pub struct Outcome {
     pub output: std::path::PathBuf,
     pub duration_s: f64,
     pub mix: MixReport,
+    pub warnings: Vec<String>,
 }
 
 impl Outcome {
@@ -102,11 +103,19 @@ pub fn run(
         mix::master(tools, work, vibe.lufs as f64, ceiling, cancel)?;
     }
     work.write_json(MIX_REPORT, &mix)?;
+    let mut warnings = vec![];
+    if mix.true_peak_dbtp > TRUE_PEAK_DBTP {
+        warnings.push(format!(
+            "the sound peaks at {:.1} dBTP, over the {TRUE_PEAK_DBTP} dBTP limit, after three tries",
+            mix.true_peak_dbtp
+        ));
+    }
     let output = part.commit()?;
     Ok(Outcome {
         output,
         duration_s: tl.duration_s,
         mix,
+        warnings,
     })
 }
 
@@ -168,13 +177,14 @@ fn render_picture(
         let fades = fades(tl, i);
         match (seg.kind, seg.source_start_s) {
             (Kind::Clip | Kind::Button, Some(from)) => {
-                // Half a second more than needed: the clone pad below covers a clip at the very end of the film.
+                // Half a second more than needed; a clip past the end of the video stream holds its last frame
+                // (the clone pad), so the picture keeps the timeline's length and the sound stays in sync.
                 cmd = cmd
                     .arg2("-ss", format!("{from:.6}"))
                     .arg2("-t", format!("{:.6}", n as f64 / tl.fps + 0.5))
                     .input(source);
                 graph.push_str(&format!(
-                    "[{inputs}:v:0]setpts=PTS-STARTPTS,{common},tpad=stop_mode=clone:stop=2,\
+                    "[{inputs}:v:0]setpts=PTS-STARTPTS,{common},tpad=stop_mode=clone:stop=-1,\
                      trim=end_frame={n},setpts=PTS-STARTPTS{fades}[s{i}];"
                 ));
                 inputs += 1;
@@ -228,8 +238,35 @@ fn render_picture(
                 progress.set(us / 1000);
             }
         })?;
+    let frames = count_frames(tools, part.part_path(), cancel)?;
+    if frames != tl.frames {
+        return Err(Error::Runtime(format!(
+            "the rendered picture has {frames} frames, the timeline {} (a bug in cinecut; please report it)",
+            tl.frames
+        )));
+    }
     part.commit()?;
     Ok(())
+}
+
+/// Frames in a file's video stream, from its packets (no decoding).
+fn count_frames(tools: &Tools, file: &Path, cancel: &Cancel) -> Result<u64> {
+    let out = FfCommand::ffprobe(tools, "counting the rendered frames")
+        .args([
+            "-select_streams",
+            "v:0",
+            "-count_packets",
+            "-show_entries",
+            "stream=nb_read_packets",
+        ])
+        .args(["-of", "csv=p=0"])
+        .input(file)
+        .output_bytes(cancel)?;
+    let text = String::from_utf8_lossy(&out);
+    text.trim()
+        .trim_end_matches(',')
+        .parse()
+        .map_err(|_| Error::Runtime(format!("ffprobe gave no frame count for {}: {text}", file.display())))
 }
 
 /// Fades inside segment `i` for a fade to black into it or out of it.

@@ -167,6 +167,8 @@ pub struct Film<'a> {
     pub protagonist: Option<&'a str>,
     /// Lines from here on are not heard as voice-overs (they give the ending away).
     pub spoilers_from_s: f64,
+    /// Without sound, there are no voice lines and no film audio to lay out.
+    pub has_audio: bool,
 }
 
 /// The music bed.
@@ -223,8 +225,22 @@ pub fn build(m: &Manifest, vibe: &Vibe, fps: f64, film: &Film, bed: &Bed) -> Tim
             Item::Silence => (anchor.max(cur + 1), 0.0),
             Item::Clip(c) => {
                 let act3 = matches!(m.clips[c].act, Act::Act3 | Act::Button);
-                let fits = |end: u64| clip_fits(m, c, film, fps, cur, end);
-                snap(&grid, fps, target, act3, &fits).unwrap_or((cur + booked[i], m.clips[c].source_start_s))
+                // The clip before the silence leaves it at least three quarters of its booked length.
+                let latest = if next_is_silence {
+                    anchor.saturating_sub(booked[i + 1] * 3 / 4)
+                } else {
+                    u64::MAX
+                };
+                let fits = |end: u64| (end <= latest).then(|| clip_fits(m, c, film, fps, cur, end)).flatten();
+                snap(&grid, fps, target, act3, &fits)
+                    // Off the beat, the clip before the silence still ends in time for act 3 to land on its bar.
+                    .or_else(|| {
+                        let last = latest.min(cur + booked[i]);
+                        (next_is_silence && last > cur)
+                            .then(|| (cur + 1..=last).rev().find_map(|f| fits(f).map(|x| (f, x))))
+                            .flatten()
+                    })
+                    .unwrap_or((cur + booked[i], m.clips[c].source_start_s))
             }
             Item::Title => {
                 let min = ((booked[i] as f64 * 0.6) as u64).max(1);
@@ -261,8 +277,10 @@ pub fn build(m: &Manifest, vibe: &Vibe, fps: f64, film: &Film, bed: &Bed) -> Tim
     let silence = tl.silence();
     tl.music = Some(music(bed, &grid, duration_s, silence));
     tl.sfx = effects(&tl, vibe);
-    tl.voice = voice::choose(&tl, film, vibe);
-    tl.film_audio = film_audio(&tl);
+    if film.has_audio {
+        tl.voice = voice::choose(&tl, film, vibe);
+        tl.film_audio = film_audio(&tl);
+    }
     tl
 }
 
@@ -662,6 +680,7 @@ mod tests {
             cues: &cues,
             protagonist: None,
             spoilers_from_s: 450.0,
+            has_audio: true,
         };
         build(&m, Vibe::parse("thriller").unwrap(), FPS, &film, bed)
     }
@@ -757,6 +776,10 @@ mod tests {
             "hit on act 3"
         );
         assert!(!tl.voice.is_empty());
+        assert!(
+            tl.voice.windows(2).all(|w| w[1].at_s >= w[0].end_s),
+            "one line at a time"
+        );
         for v in &tl.voice {
             assert!(v.end_s <= a || v.at_s >= b, "{v:?}");
             // A J/L cut: the line runs across a cut.

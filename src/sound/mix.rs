@@ -159,7 +159,11 @@ pub fn master(
     cancel: &Cancel,
 ) -> Result<(f64, f64)> {
     let (mixed, out) = (work.path(MIXED), work.path(MASTER));
+    // A silent mix (no sound at all) gets no gain rather than an infinite one.
     let mut gain = target_lufs - loudness(&wav::read_wav(&mixed)?).0;
+    if !gain.is_finite() {
+        gain = 0.0;
+    }
     let mut measured = (f64::NEG_INFINITY, f64::NEG_INFINITY);
     for _ in 0..3 {
         limit(tools, &mixed, &out, gain, ceiling_dbtp, cancel)?;

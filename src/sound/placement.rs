@@ -69,6 +69,8 @@ const TAIL_MARGIN_S: f64 = 4.0;
 const SECTION_BARS: usize = 4;
 /// A looped stretch is at least this many bars, so the loop does not stutter.
 const LOOP_BARS: usize = 4;
+/// ... and at least this long, so a tracker's odd bar grid cannot make thousands of tiny pieces.
+const MIN_LOOP_S: f64 = 4.0;
 
 /// Place `music` so a bar start lands on `anchor_s` (the act-3 entry) of a trailer `duration_s` long.
 ///
@@ -177,10 +179,9 @@ fn choose_hit_bar(music: &MusicAnalysis, bars: &[f64], duration_s: f64, anchor_s
 
 /// The last bar start, at most `usable_end`, that closes a loop of at least `LOOP_BARS` bars from `hit`.
 fn loop_end(bars: &[f64], hit: f64, usable_end: f64) -> Option<f64> {
-    bars.iter()
-        .rev()
-        .copied()
-        .find(|&b| b <= usable_end && bars.iter().filter(|&&x| x >= hit && x < b).count() >= LOOP_BARS)
+    bars.iter().rev().copied().find(|&b| {
+        b <= usable_end && b - hit >= MIN_LOOP_S && bars.iter().filter(|&&x| x >= hit && x < b).count() >= LOOP_BARS
+    })
 }
 
 #[cfg(test)]

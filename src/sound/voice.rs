@@ -32,7 +32,7 @@ pub fn choose(tl: &Timeline, film: &Film, vibe: &Vibe) -> Vec<Voice> {
     let best = best_lines(tl, film, want * 4);
     // The best `k` lines, from `want` up: more only when a long line fits no cut.
     let mut placed = vec![];
-    for k in want..=best.len() {
+    for k in want.min(best.len())..=best.len() {
         let mut pick = best[..k].to_vec();
         pick.sort_by(|a, b| a.start_s.total_cmp(&b.start_s));
         placed = assign(&slots, &pick, want, tl.fps);
@@ -53,7 +53,10 @@ fn assign(slots: &[Slot], lines: &[&DialogueEvent], want: usize, fps: f64) -> Ve
             break;
         }
         let from = next_slot.max(placed.len() * slots.len() / want);
-        let Some((si, at)) = (from..slots.len()).find_map(|si| fit(&slots[si], line, fps).map(|at| (si, at))) else {
+        // Neighbouring slots share a clip: a line starts only after the last one ended.
+        let clear = placed.last().map_or(0.0, |v| v.end_s + GAP_S);
+        let Some((si, at)) = (from..slots.len()).find_map(|si| fit(&slots[si], line, clear, fps).map(|at| (si, at)))
+        else {
             continue;
         };
         let len = line.end_s - line.start_s + 2.0 * CUE_MARGIN_S;
@@ -100,15 +103,16 @@ fn slots(video: &[Segment], vibe: &Vibe) -> Vec<Slot> {
 }
 
 /// Where a line starts in the slot (on a frame), so it crosses the cut; `None` when it does not fit.
-fn fit(slot: &Slot, line: &DialogueEvent, fps: f64) -> Option<f64> {
+fn fit(slot: &Slot, line: &DialogueEvent, clear_s: f64, fps: f64) -> Option<f64> {
     let len = line.end_s - line.start_s + 2.0 * CUE_MARGIN_S;
-    if len > slot.to_s - slot.from_s {
+    let from = slot.from_s.max(clear_s);
+    if len > slot.to_s - from {
         return None;
     }
     let ideal = slot.cut_s - BEFORE_CUT * len;
-    let at = ideal.clamp(slot.from_s, slot.to_s - len);
+    let at = ideal.clamp(from, slot.to_s - len);
     // It must still cross the cut, or it is not a J/L cut.
-    let at = (at * fps).round() / fps;
+    let at = (at * fps).ceil() / fps;
     (at < slot.cut_s && at + len > slot.cut_s).then_some(at)
 }
 
