@@ -71,15 +71,7 @@ pub fn run(
     work.subdir("render")?;
 
     progress.message("mixing the sound");
-    let mix = mix::render(
-        tools,
-        &tl,
-        &cfg.source,
-        probe.audio().is_some(),
-        work,
-        vibe.lufs as f64,
-        cancel,
-    )?;
+    let mix = mix::render(tools, &tl, &cfg.source, work, vibe.lufs as f64, cancel)?;
 
     progress.message("rendering the picture");
     progress.start((tl.duration_s * 1000.0) as u64, Unit::MediaMs);

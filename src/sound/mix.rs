@@ -86,20 +86,18 @@ pub fn render(
     tools: &Tools,
     tl: &Timeline,
     source: &Path,
-    source_has_audio: bool,
     work: &WorkDir,
     target_lufs: f64,
     cancel: &Cancel,
 ) -> Result<MixReport> {
     let dir = work.subdir(STEMS)?;
     let pieces_dir = work.subdir(&format!("{STEMS}/pieces"))?;
-    let pieces = cut_pieces(tools, tl, source, source_has_audio, &pieces_dir, cancel)?;
+    let pieces = cut_pieces(tools, tl, source, &pieces_dir, cancel)?;
     let total = Stereo::silent(tl.duration_s);
 
     // Film sound and the dialogue key, clip by clip.
     let (mut film, mut key, mut voice) = (total.clone(), total.clone(), total.clone());
-    for (fa, piece) in tl.film_audio.iter().zip(&pieces.film) {
-        let Some(path) = piece else { continue };
+    for (fa, path) in tl.film_audio.iter().zip(&pieces.film) {
         let mut a = fitted(path, fa.end_s - fa.start_s)?;
         fade_edges(&mut a, EDGE_FADE_S);
         film.mix_in(&a, fa.start_s, db(fa.gain_db));
@@ -107,8 +105,7 @@ pub fn render(
             key.mix_in(&a, fa.start_s, 1.0);
         }
     }
-    for (v, piece) in tl.voice.iter().zip(&pieces.voice) {
-        let Some(path) = piece else { continue };
+    for (v, path) in tl.voice.iter().zip(&pieces.voice) {
         let mut a = fitted(path, v.end_s - v.at_s)?;
         fade_edges(&mut a, VOICE_FADE_S);
         voice.mix_in(&a, v.at_s, 1.0);
@@ -177,85 +174,76 @@ pub fn master(
     Ok(measured)
 }
 
-/// The pieces cut from files, each `None` where there is nothing to cut (a film without sound).
+/// The pieces cut from files, in the timeline's order.
 struct Pieces {
-    film: Vec<Option<PathBuf>>,
-    voice: Vec<Option<PathBuf>>,
+    film: Vec<PathBuf>,
+    voice: Vec<PathBuf>,
     music: Vec<PathBuf>,
 }
 
-/// One FFmpeg run: every piece of film sound, voice line and music the timeline names, to float WAVs.
-fn cut_pieces(
-    tools: &Tools,
-    tl: &Timeline,
-    source: &Path,
-    has_audio: bool,
-    dir: &Path,
-    cancel: &Cancel,
-) -> Result<Pieces> {
-    let mut cmd = FfCommand::ffmpeg(tools, "cutting the trailer's sound from the film and the music");
-    let mut outputs: Vec<(PathBuf, usize)> = Vec::new();
-    let mut n_inputs = 0;
-    // A little extra past each piece: `fitted` trims to the exact sample count.
-    let mut piece = |cmd: FfCommand, file: &Path, from: f64, len: f64, name: String| -> FfCommand {
-        let out = dir.join(name);
-        outputs.push((out, n_inputs));
-        n_inputs += 1;
-        cmd.arg2("-ss", format!("{:.6}", from.max(0.0)))
-            .arg2("-t", format!("{:.6}", len + 0.1))
-            .input(file)
+/// One FFmpeg run: every piece of film sound, voice line and music the timeline names, to float WAVs. (A film
+/// without sound has no film pieces or voice lines in its timeline.)
+fn cut_pieces(tools: &Tools, tl: &Timeline, source: &Path, dir: &Path, cancel: &Cancel) -> Result<Pieces> {
+    // (output, file time, length) of each piece.
+    let named = |kind: &str, spans: Vec<(f64, f64)>| -> Vec<(PathBuf, f64, f64)> {
+        let name = |i: usize| dir.join(format!("{kind}_{i:03}.wav"));
+        spans
+            .into_iter()
+            .enumerate()
+            .map(|(i, (from, len))| (name(i), from, len))
+            .collect()
     };
-    let mut pieces = Pieces {
-        film: vec![],
-        voice: vec![],
-        music: vec![],
-    };
-    for (i, fa) in tl.film_audio.iter().enumerate() {
-        pieces
-            .film
-            .push(has_audio.then(|| dir.join(format!("film_{i:03}.wav"))));
-        if has_audio {
-            cmd = piece(
-                cmd,
-                source,
-                fa.source_start_s,
-                fa.end_s - fa.start_s,
-                format!("film_{i:03}.wav"),
-            );
+    let film = named(
+        "film",
+        tl.film_audio
+            .iter()
+            .map(|f| (f.source_start_s, f.end_s - f.start_s))
+            .collect(),
+    );
+    let voice = named(
+        "voice",
+        tl.voice.iter().map(|v| (v.source_start_s, v.end_s - v.at_s)).collect(),
+    );
+    let track = tl.music.as_ref().filter(|m| !is_builtin(m));
+    let music = named(
+        "music",
+        track.map_or(vec![], |m| {
+            m.pieces
+                .iter()
+                .map(|p| (p.music_start_s, p.end_s - p.start_s))
+                .collect()
+        }),
+    );
+    let music_file = track.map_or(PathBuf::new(), |m| PathBuf::from(&m.path));
+    let jobs: Vec<(&Path, &(PathBuf, f64, f64))> = film
+        .iter()
+        .chain(&voice)
+        .map(|j| (source, j))
+        .chain(music.iter().map(|j| (music_file.as_path(), j)))
+        .collect();
+    if !jobs.is_empty() {
+        let mut cmd = FfCommand::ffmpeg(tools, "cutting the trailer's sound from the film and the music");
+        // A little extra past each piece: `fitted` trims to the exact sample count.
+        for (file, (_, from, len)) in &jobs {
+            cmd = cmd
+                .arg2("-ss", format!("{:.6}", from.max(0.0)))
+                .arg2("-t", format!("{:.6}", len + 0.1))
+                .input(file);
         }
-    }
-    for (i, v) in tl.voice.iter().enumerate() {
-        pieces
-            .voice
-            .push(has_audio.then(|| dir.join(format!("voice_{i:03}.wav"))));
-        if has_audio {
-            cmd = piece(
-                cmd,
-                source,
-                v.source_start_s,
-                v.end_s - v.at_s,
-                format!("voice_{i:03}.wav"),
-            );
+        for (k, (_, (out, _, _))) in jobs.iter().enumerate() {
+            cmd = cmd
+                .arg2("-map", format!("{k}:a:0"))
+                .args(["-ac", "2", "-ar", &RATE.to_string(), "-c:a", "pcm_f32le", "-y"])
+                .output(out);
         }
+        cmd.run(cancel, &mut |_| {})?;
     }
-    if let Some(m) = tl.music.as_ref().filter(|m| !is_builtin(m)) {
-        for (i, p) in m.pieces.iter().enumerate() {
-            let name = format!("music_{i:03}.wav");
-            pieces.music.push(dir.join(&name));
-            cmd = piece(cmd, Path::new(&m.path), p.music_start_s, p.end_s - p.start_s, name);
-        }
-    }
-    if outputs.is_empty() {
-        return Ok(pieces);
-    }
-    for (out, input) in &outputs {
-        cmd = cmd
-            .arg2("-map", format!("{input}:a:0"))
-            .args(["-ac", "2", "-ar", &RATE.to_string(), "-c:a", "pcm_f32le", "-y"])
-            .output(out);
-    }
-    cmd.run(cancel, &mut |_| {})?;
-    Ok(pieces)
+    let paths = |v: Vec<(PathBuf, f64, f64)>| v.into_iter().map(|(p, _, _)| p).collect();
+    Ok(Pieces {
+        film: paths(film),
+        voice: paths(voice),
+        music: paths(music),
+    })
 }
 
 fn is_builtin(m: &crate::render::timeline::Music) -> bool {
