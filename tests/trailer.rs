@@ -92,6 +92,8 @@ fn tears_of_steel_trailers_with_the_built_in_bed_and_with_a_music_file() {
         manifest["music_bed"]["local_path"],
         Value::from(track.to_string_lossy().as_ref())
     );
+    assert_eq!(manifest["bpm_grid"]["source"], "tracked");
+    assert!((manifest["bpm_grid"]["bpm"].as_f64().unwrap() - 120.0).abs() < 1.2);
     // The TRUE beats of the track, through the placement, not the tracker's. Act 3 must enter on one of them
     // (which beat starts the bar is the tracker's best guess from the accents, so it is not checked here).
     let beats = timeline_check::trailer_beats(&tl, &file_beats);

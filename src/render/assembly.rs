@@ -19,7 +19,7 @@ use crate::sound::placement::{self, MusicAnalysis};
 use crate::sound::sfx::{self, SfxKind};
 use crate::sound::{decode, wav};
 use crate::story::edges::Edges;
-use crate::story::manifest::{Act, Manifest, MusicBed};
+use crate::story::manifest::{Act, BpmGrid, Manifest, MusicBed};
 use crate::story::vibes::Vibe;
 
 /// Bump when the timeline or the synthesised sound for the same manifest changes.
@@ -159,6 +159,11 @@ pub fn run(tools: &Tools, work: &WorkDir, opts: &Options, cancel: &Cancel) -> Re
 
     if opts.record_music {
         manifest.music_bed = Some(music_bed(&tl, chosen.track.as_ref()));
+        manifest.bpm_grid = tl.music.as_ref().map(|m| BpmGrid {
+            bpm: m.bpm,
+            beat_count: m.beats_s.len() as u64,
+            source: Some(if builtin { "builtin" } else { "tracked" }.to_string()),
+        });
         manifest.save(opts.manifest)?;
     }
     Ok(Outcome { timeline: tl, warnings })
