@@ -54,7 +54,7 @@ fn tears_of_steel_trailers_with_the_built_in_bed_and_with_a_music_file() {
     assert!((found.bpm - 120.0).abs() < 1.0, "bed tempo {}", found.bpm);
     let beats = f64s(&tl["music"]["beats_s"]);
     let audible: Vec<f64> = beats.iter().copied().filter(|&b| b > 3.0).collect();
-    let f = f_measure(&audible, &found.beats_s, 0.05);
+    let f = cinecut::sound::trackgen::f_measure(&found.beats_s, &audible, 0.05);
     assert!(f > 0.9, "the bed's pulse is not on the timeline's beats: F = {f:.2}");
     check_trailer(&work, &out, -16.0, &beats, &f64s(&tl["music"]["downbeats_s"]));
 
@@ -269,23 +269,6 @@ fn rms(a: &[[f32; 2]], from: f64, to: f64) -> f64 {
 
 fn f64s(v: &Value) -> Vec<f64> {
     v.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect()
-}
-
-/// Share of beats matched within `tol` (each found beat matches at most one true beat).
-fn f_measure(truth: &[f64], found: &[f64], tol: f64) -> f64 {
-    let mut used = vec![false; found.len()];
-    let mut hits = 0;
-    for &t in truth {
-        if let Some(j) = (0..found.len()).find(|&j| !used[j] && (found[j] - t).abs() <= tol) {
-            used[j] = true;
-            hits += 1;
-        }
-    }
-    let (p, r) = (
-        hits as f64 / found.len().max(1) as f64,
-        hits as f64 / truth.len().max(1) as f64,
-    );
-    if p + r == 0.0 { 0.0 } else { 2.0 * p * r / (p + r) }
 }
 
 /// A 100 s drum-and-pad track at 120 BPM with 0.3 s of silence first, as AAC in MP4; and its true beat times.

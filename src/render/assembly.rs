@@ -192,18 +192,15 @@ fn analyse(tools: &Tools, track: &MusicTrack, vibe: &Vibe, cancel: &Cancel) -> R
         default_bpm: vibe.bpm_default as f64,
     };
     let found = beats::track(&mono, ANALYSIS_RATE, prior);
-    let bars = if found.downbeats_s.len() >= 2 {
-        found.downbeats_s.clone()
-    } else {
-        found.beats_s.iter().step_by(4).copied().collect()
-    };
-    Ok(MusicAnalysis {
+    let mut analysis = MusicAnalysis {
         duration_s: mono.len() as f64 / ANALYSIS_RATE as f64,
         bpm: found.bpm,
-        bar_rms: placement::bar_rms(&mono, ANALYSIS_RATE, &bars),
         beats_s: found.beats_s,
         downbeats_s: found.downbeats_s,
-    })
+        bar_rms: vec![],
+    };
+    analysis.bar_rms = placement::bar_rms(&mono, ANALYSIS_RATE, &analysis.bars());
+    Ok(analysis)
 }
 
 /// The built-in bed follows the timeline: its grid, and sections at the acts (the caller adds mutes, risers, hits).
