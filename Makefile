@@ -3,7 +3,9 @@
 CARGO ?= cargo
 # Extra options for the demo run, e.g. DEMO_ARGS=--review to stop at the cut list, or --music FILE.
 DEMO_ARGS ?=
-DEMO_VIBE ?= sci-fi
+# The vibes the demo makes trailers for (the film is analysed once).
+# (DEMO_VIBE=x, the older spelling, makes just that one.)
+DEMO_VIBES ?= $(or $(DEMO_VIBE),sci-fi thriller drama)
 
 .PHONY: all deps models llama-server build demo test bench clean
 
@@ -27,7 +29,7 @@ build: deps
 	$(CARGO) build --release
 
 demo: build models
-	@DEMO_ARGS='$(DEMO_ARGS)' DEMO_VIBE=$(DEMO_VIBE) scripts/demo.sh
+	@DEMO_ARGS='$(DEMO_ARGS)' DEMO_VIBES='$(DEMO_VIBES)' scripts/demo.sh
 
 # The script prints the cached server's path (instantly, once built); the tests start it on a free port.
 test: deps models llama-server

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks, reported as ratios against a baseline measured in the same run (this machine is shared and noisy,
 # so bare seconds mean little). Usage: scripts/bench.sh [FILM] ; REPS=N for more repetitions (medians are used);
-# SKIP_UNDERSTANDING=1 / SKIP_MEMORY=1 / SKIP_SHOTS=1 to leave out parts.
+# SKIP_UNDERSTANDING=1 / SKIP_MEMORY=1 / SKIP_SHOTS=1 / SKIP_BEATS=1 / SKIP_CONFORM=1 to leave out parts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -71,4 +71,46 @@ if [ -z "${SKIP_BEATS:-}" ]; then
   # SKIP_BEATS=1 leaves this out. One run: the accuracy is deterministic, and the 4-minute timing is already a median.
   echo "== beat tracking: 200 generated click and drum tracks, 70-170 BPM, swing, ±2 % drift, leading silence =="
   cargo run --release --quiet --example beat_accuracy || echo "beat tracking: below target (see above)"
+fi
+
+if [ -z "${SKIP_CONFORM:-}" ]; then
+  # The stages up to the cut list once; then, timed as whole commands (each also redoes the timeline and the
+  # sound mix): the manifest rendered with no pieces cached, against one plain FFmpeg command encoding as many
+  # frames of the film with the same x264 settings; and the manifest with one clip changed, against the full one.
+  preset="${PRESET:-medium}"
+  vibe="${VIBE:-thriller}"
+  echo "== conform: a $vibe trailer of $(basename "$film"), x264 preset $preset =="
+  cw="$work/conform"
+  "$bin" "$film" "${sub_args[@]}" -v "$vibe" --until narrative --quiet --work-dir "$cw" -o "$work/trailer.mp4"
+  cp "$cw/TRAILER_MANIFEST.json" "$work/original.json"
+  declare -a full=() plain=() edit=()
+  for r in $(seq "$reps"); do
+    rm -rf "$cw/render/pieces" "$work/trailer.mp4"
+    t0=$(now); "$bin" --manifest "$work/original.json" --preset "$preset" --quiet --work-dir "$cw" -o "$work/trailer.mp4"; t1=$(now)
+    full+=("$(elapsed "$t0" "$t1")")
+    frames=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["frames"])' "$cw/timeline.json")
+    t0=$(now)
+    ffmpeg -hide_banner -nostdin -loglevel error -ss 60 -i "$film" -frames:v "$frames" -an -c:v libx264 -profile:v high \
+      -pix_fmt yuv420p -crf 18 -preset "$preset" -y "$work/plain.mp4"
+    t1=$(now)
+    plain+=("$(elapsed "$t0" "$t1")")
+    # Move one act-2 clip 3 s later in the film (a different clip each repetition) and render again.
+    python3 - "$work/original.json" "$work/edited.json" "$r" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+act2 = [c for c in m["clips"] if c["act"] == "act2"]
+c = act2[int(sys.argv[3]) % len(act2)]
+c["source_start_s"] += 3.0
+c["source_end_s"] += 3.0
+json.dump(m, open(sys.argv[2], "w"), indent=2)
+PY
+    t0=$(now); "$bin" --manifest "$work/edited.json" --preset "$preset" --quiet --work-dir "$cw" -o "$work/edited.mp4"; t1=$(now)
+    edit+=("$(elapsed "$t0" "$t1")")
+  done
+  f=$(printf '%s\n' "${full[@]}" | median)
+  p=$(printf '%s\n' "${plain[@]}" | median)
+  e=$(printf '%s\n' "${edit[@]}" | median)
+  echo "$frames frames: full render $f s, plain encode $p s, render after the edit $e s"
+  ratio "$f" "$p" 3 "conform / plain x264 encode of as many frames"
+  ratio "$e" "$f" 0.3 "render after one clip changed / full render"
 fi

@@ -19,10 +19,12 @@ else
 fi
 
 echo "Tears of Steel: (CC) Blender Foundation | mango.blender.org"
+# One trailer per vibe; the film is analysed once (the later vibes reuse the work dir's analysis).
 # DEMO_ARGS (from the Makefile) holds plain options only, so word splitting is what we want.
-# shellcheck disable=SC2086
-target/release/cinecut "$film" -s "$subs" -v "${DEMO_VIBE:-sci-fi}" ${DEMO_ARGS:-}
+for vibe in ${DEMO_VIBES:-sci-fi thriller drama}; do
+  # shellcheck disable=SC2086
+  target/release/cinecut "$film" -s "$subs" -v "$vibe" ${DEMO_ARGS:-}
+  trailer="$demo/tears_of_steel_trailer_${vibe//-/_}.mp4"
+  if [ -f "$trailer" ]; then echo "demo trailer ($vibe): $trailer"; fi
+done
 echo "demo work dir: $demo/tears_of_steel_cinecut_work"
-vibe="${DEMO_VIBE:-sci-fi}"
-trailer="$demo/tears_of_steel_trailer_${vibe//-/_}.mp4"
-if [ -f "$trailer" ]; then echo "demo trailer: $trailer"; fi

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install what CineCut and its tests need, only if it is missing: FFmpeg ≥ 5.1 (with ffprobe), espeak-ng
-# (synthetic voices for tests), a system font (for title cards) and OpenCV's Haar face cascade (opencv-data).
+# (synthetic voices for tests), DejaVu fonts with their light, condensed and bold faces (title cards) and OpenCV's
+# Haar face cascade (opencv-data).
 set -euo pipefail
 
 need=()
@@ -8,8 +9,10 @@ command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || need+
 command -v espeak-ng >/dev/null 2>&1 || need+=(espeak-ng)
 if command -v fc-list >/dev/null 2>&1; then
   fc-list | grep -qi dejavu || need+=(fonts-dejavu-core)
+  # The title cards' thin (ExtraLight) and condensed faces.
+  fc-list | grep -qi 'DejaVuSans-ExtraLight' || need+=(fonts-dejavu-extra)
 else
-  need+=(fonts-dejavu-core)
+  need+=(fonts-dejavu-core fonts-dejavu-extra)
 fi
 face=haarcascades/haarcascade_frontalface_default.xml
 [ -f "${CINECUT_FACE_CASCADE:-}" ] || [ -f /usr/share/opencv4/$face ] || [ -f /usr/share/opencv/$face ] ||
@@ -27,6 +30,7 @@ elif command -v brew >/dev/null 2>&1; then
   for p in "${need[@]}"; do
     case "$p" in
       fonts-dejavu-core) pkgs+=(font-dejavu) ;;
+      fonts-dejavu-extra) ;; # Homebrew's font-dejavu has every face
       opencv-data) pkgs+=(opencv) ;; # Homebrew's opencv ships share/opencv4/haarcascades; set CINECUT_FACE_CASCADE
       *) pkgs+=("$p") ;;
     esac

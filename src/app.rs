@@ -30,6 +30,8 @@ pub fn run(args: &Args, cancel: &Cancel, mut reporter: impl Reporter) -> Result<
         if cfg.output != default_output(&cfg.source, cfg.vibe.name) {
             command.push_str(&format!(" -o {}", shell_word(&cfg.output.to_string_lossy())));
         }
+        // The picture options the render needs again (the title and tagline are in the manifest).
+        command.push_str(&picture_options(args));
         reporter.note(&format!(
             "review the cut list: {}\nthen render it (after any edits) with:\n  {command}",
             manifest.display(),
@@ -43,6 +45,28 @@ pub fn run(args: &Args, cancel: &Cancel, mut reporter: impl Reporter) -> Result<
         reporter.note(&format!("trailer: {}", cfg.output.display()));
     }
     Ok(())
+}
+
+/// The picture options as typed, for the render command `--review` prints.
+fn picture_options(args: &Args) -> String {
+    let mut out = String::new();
+    if let Some(r) = &args.resolution {
+        out.push_str(&format!(" --resolution {r}"));
+    }
+    if let Some(f) = &args.fps {
+        out.push_str(&format!(" --fps {}", f.ffmpeg()));
+    }
+    if let Some(l) = &args.lut {
+        let abs = std::path::absolute(l).unwrap_or_else(|_| l.clone());
+        out.push_str(&format!(" --lut {}", shell_word(&abs.to_string_lossy())));
+    }
+    if args.no_grade {
+        out.push_str(" --no-grade");
+    }
+    if args.preset != crate::render::format::DEFAULT_PRESET {
+        out.push_str(&format!(" --preset {}", args.preset));
+    }
+    out
 }
 
 /// Quote a path for a command the user will paste into a POSIX shell.

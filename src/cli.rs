@@ -5,7 +5,9 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+use crate::media::Rate;
 use crate::pipeline::Stage;
+use crate::render::format::{DEFAULT_PRESET, PRESETS, Resolution};
 use crate::story::plan::Length;
 
 const EXAMPLES: &str = "\
@@ -72,8 +74,12 @@ pub struct Args {
     pub length: Length,
 
     /// The title card's text [default: the film's title tag, else its file name cleaned up]
-    #[arg(long, value_name = "TEXT")]
+    #[arg(long, value_name = "TEXT", conflicts_with = "manifest")]
     pub title: Option<String>,
+
+    /// A line under the title on the title card
+    #[arg(long, value_name = "TEXT", conflicts_with = "manifest")]
+    pub tagline: Option<String>,
 
     /// Allow clips from the last 5 % of the story (the ending is left out by default)
     #[arg(long)]
@@ -87,6 +93,27 @@ pub struct Args {
     /// A folder of music to choose from by the vibe's style and tempo [env: CINECUT_MUSIC_DIR]
     #[arg(long, value_name = "DIR", help_heading = "Sound")]
     pub music_dir: Option<PathBuf>,
+
+    /// Picture size: `1080p`, `720p` (fit inside 1920×1080, 1280×720, keeping the film's shape) or WIDTHxHEIGHT
+    /// (exactly, letterboxed) [default: the film's own]
+    #[arg(long, value_name = "SIZE", value_parser = Resolution::parse, help_heading = "Picture")]
+    pub resolution: Option<Resolution>,
+
+    /// Frame rate: 24, 25, 23.976, 29.97, 30000/1001 … [default: the film's own]
+    #[arg(long, value_name = "RATE", value_parser = Rate::parse, help_heading = "Picture")]
+    pub fps: Option<Rate>,
+
+    /// Grade with this 3D LUT (.cube, from Resolve, Photoshop, …) instead of the vibe's
+    #[arg(long, value_name = "FILE", conflicts_with = "no_grade", help_heading = "Picture")]
+    pub lut: Option<PathBuf>,
+
+    /// Keep the film's own colours: no colour grade
+    #[arg(long, help_heading = "Picture")]
+    pub no_grade: bool,
+
+    /// x264 preset: slower presets make smaller files at the same quality
+    #[arg(long, value_name = "NAME", default_value = DEFAULT_PRESET, value_parser = clap::builder::PossibleValuesParser::new(PRESETS), help_heading = "Picture")]
+    pub preset: String,
 
     /// Stop after choosing the clips, to review and edit TRAILER_MANIFEST.json before rendering
     #[arg(long, conflicts_with_all = ["until", "manifest"])]

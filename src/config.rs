@@ -10,8 +10,10 @@ use crate::cancel::Cancel;
 use crate::cli::Args;
 use crate::error::{Error, Result};
 use crate::ingest::dialogue::{SubtitleSource, find_source};
-use crate::media::{Probe, Tools, probe};
+use crate::media::{Probe, Rate, Tools, probe};
 use crate::pipeline::{Stage, workdir::default_work_dir};
+use crate::render::format::Resolution;
+use crate::render::grade::{self, Lut};
 use crate::sound::music::{self, MusicTrack};
 use crate::story::Vibe;
 use crate::story::manifest::Manifest;
@@ -47,6 +49,41 @@ pub struct RunConfig {
     pub vision: bool,
     /// The text model's context window, tokens.
     pub text_context: usize,
+    pub tagline: Option<String>,
+    /// `--resolution`; the film's own size when `None`.
+    pub resolution: Option<Resolution>,
+    /// `--fps`; the film's own rate when `None`.
+    pub fps: Option<Rate>,
+    pub grade: Grade,
+    pub preset: String,
+}
+
+/// The colour grade to apply.
+#[derive(Debug, Clone)]
+pub enum Grade {
+    /// The vibe's look.
+    Vibe,
+    /// `--no-grade`.
+    Off,
+    /// `--lut FILE`, read and checked at startup.
+    User { path: PathBuf, lut: Lut },
+}
+
+impl RunConfig {
+    /// The trailer's frame rate: `--fps`, else the film's.
+    pub fn rate(&self) -> Rate {
+        self.fps.unwrap_or_else(|| source_rate(&self.probe))
+    }
+}
+
+/// The film's own frame rate, exact (24 when the film does not say).
+pub fn source_rate(probe: &Probe) -> Rate {
+    probe
+        .video()
+        .and_then(|v| v.frame_rate)
+        .filter(|&(n, d)| n > 0 && d > 0 && (1.0..=240.0).contains(&(n as f64 / d as f64)))
+        .and_then(|(n, d)| Rate::from_fps(n as f64 / d as f64))
+        .unwrap_or(Rate::new(24, 1))
 }
 
 impl RunConfig {
@@ -108,6 +145,16 @@ impl RunConfig {
             .or_else(|| env("CINECUT_MUSIC_DIR").map(PathBuf::from));
         let jamendo_client_id = env("JAMENDO_CLIENT_ID").and_then(|v| v.into_string().ok());
 
+        let grade = match (&args.lut, args.no_grade) {
+            (Some(path), _) => {
+                let path = readable_file(path, "LUT", "pass a 3D LUT in .cube format")?;
+                let lut = grade::load_user_lut(&path)?;
+                Grade::User { path, lut }
+            }
+            (None, true) => Grade::Off,
+            (None, false) => Grade::Vibe,
+        };
+
         let subtitles = find_source(subtitle.as_deref(), &source, &probe);
 
         let output = match &args.output {
@@ -156,6 +203,11 @@ impl RunConfig {
             model,
             vision,
             text_context: args.text_context as usize,
+            tagline: args.tagline.clone(),
+            resolution: args.resolution,
+            fps: args.fps,
+            grade,
+            preset: args.preset.clone(),
         })
     }
 }

@@ -1,7 +1,10 @@
 //! Whole trailers of Tears of Steel, checked as a viewer would hear and see them: loudness and true peak of the
 //! rendered file, the silence beat's level, the music ducking under each voice line, streams of equal length,
-//! cuts on the music's beats, nothing placed in the silence. Once with the built-in bed, once with a generated
-//! 120 BPM track given with `--music` (shorter than the trailer, so it is looped).
+//! cuts on the music's beats, nothing placed in the silence; and the picture: every frame yuv420p at the film's
+//! rate, cuts only where the timeline (or the film inside a clip) has them, the title visible, the silence black.
+//! Thriller with the built-in bed (then one clip edited and rendered again from the cache), action with a
+//! generated 120 BPM track given with `--music` (shorter than the trailer, so it is looped), drama with its
+//! crossfades.
 
 mod util;
 
@@ -9,8 +12,8 @@ use std::path::Path;
 use std::process::Command;
 
 use serde_json::Value;
-use util::timeline_check;
 use util::{cinecut, read_json, tears_of_steel};
+use util::{picture_check, timeline_check};
 
 const FPS: f64 = 24.0;
 
@@ -22,6 +25,12 @@ fn tears_of_steel_trailers_with_the_built_in_bed_and_with_a_music_file() {
     };
     let d = tempfile::tempdir().unwrap();
     let work = d.path().join("w");
+    // What the film itself does, by the same detector as the trailer's cuts (more sensitive here, so a change
+    // the grade strengthens still counts as the film's).
+    let film_changes: Vec<(f64, f64)> = picture_check::scene_changes_over(&film, picture_check::CUT_SCORE * 2.0 / 3.0)
+        .into_iter()
+        .map(|t| (t, 0.0))
+        .collect();
 
     // 1. The built-in bed, thriller (−16 LUFS).
     let out = d.path().join("thriller.mp4");
@@ -56,7 +65,55 @@ fn tears_of_steel_trailers_with_the_built_in_bed_and_with_a_music_file() {
     let audible: Vec<f64> = beats.iter().copied().filter(|&b| b > 3.0).collect();
     let f = cinecut::sound::trackgen::f_measure(&found.beats_s, &audible, 0.05);
     assert!(f > 0.9, "the bed's pulse is not on the timeline's beats: F = {f:.2}");
-    check_trailer(&work, &out, -16.0, &beats, &f64s(&tl["music"]["downbeats_s"]));
+    check_trailer(
+        &work,
+        &out,
+        &film_changes,
+        -16.0,
+        &beats,
+        &f64s(&tl["music"]["downbeats_s"]),
+    );
+
+    // 1b. One clip of the manifest moved in the film: rendering it again renders only that clip's piece (and a
+    // dissolve touching it); every other piece is reused, even where it moved in the trailer.
+    let pieces = || -> std::collections::BTreeSet<String> {
+        std::fs::read_dir(work.join("render/pieces"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".mp4"))
+            .collect()
+    };
+    let before = pieces();
+    let mut m = read_json(&work.join("TRAILER_MANIFEST.json"));
+    let clip = m["clips"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|c| c["act"] == "act2")
+        .unwrap();
+    for key in ["source_start_s", "source_end_s"] {
+        clip[key] = (clip[key].as_f64().unwrap() + 3.0).into();
+    }
+    let edited = d.path().join("edited.json");
+    std::fs::write(&edited, serde_json::to_string_pretty(&m).unwrap()).unwrap();
+    let r = cinecut(&[
+        &"--manifest",
+        &edited,
+        &"--work-dir",
+        &work,
+        &"-o",
+        &d.path().join("edited.mp4"),
+        &"-q",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let rendered: Vec<String> = pieces().difference(&before).cloned().collect();
+    // The clip, and at most a neighbour or two whose cut moved to another beat.
+    assert!(
+        (1..=4).contains(&rendered.len()) && rendered.len() * 10 <= before.len(),
+        "{} of {} pieces rendered again: {rendered:?}",
+        rendered.len(),
+        before.len()
+    );
 
     // 2. A 120 BPM track of 100 s given with --music, action (−14 LUFS).
     let (track, file_beats) = drum_track(d.path());
@@ -97,11 +154,43 @@ fn tears_of_steel_trailers_with_the_built_in_bed_and_with_a_music_file() {
     // The TRUE beats of the track, through the placement, not the tracker's. Act 3 must enter on one of them
     // (which beat starts the bar is the tracker's best guess from the accents, so it is not checked here).
     let beats = timeline_check::trailer_beats(&tl, &file_beats);
-    check_trailer(&work, &out, -14.0, &beats, &beats);
+    check_trailer(&work, &out, &film_changes, -14.0, &beats, &beats);
+
+    // 3. Drama (−18 LUFS): crossfades, fades to black, a classic title card, the built-in bed.
+    let out = d.path().join("drama.mp4");
+    let r = cinecut(&[
+        &film,
+        &"-s",
+        &srt,
+        &"-v",
+        &"drama",
+        &"--work-dir",
+        &work,
+        &"-o",
+        &out,
+        &"-q",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let tl = read_json(&work.join("timeline.json"));
+    let crossfades = tl["video"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["transition_in"] == "crossfade")
+        .count();
+    assert!(crossfades >= 3, "{crossfades} crossfades in a drama trailer");
+    check_trailer(
+        &work,
+        &out,
+        &film_changes,
+        -18.0,
+        &f64s(&tl["music"]["beats_s"]),
+        &f64s(&tl["music"]["downbeats_s"]),
+    );
 }
 
 /// Every target of the issue, on the rendered file and the timeline.
-fn check_trailer(work: &Path, out: &Path, lufs: f64, beats: &[f64], bars: &[f64]) {
+fn check_trailer(work: &Path, out: &Path, film_changes: &[(f64, f64)], lufs: f64, beats: &[f64], bars: &[f64]) {
     let tl = read_json(&work.join("timeline.json"));
     let report = timeline_check::check(&tl, beats, bars);
     assert!(report.problems.is_empty(), "{:#?}", report.problems);
@@ -171,6 +260,35 @@ fn check_trailer(work: &Path, out: &Path, lufs: f64, beats: &[f64], bars: &[f64]
         "frames rendered vs the timeline's"
     );
     assert!(formats.iter().all(|l| l == "yuv420p"), "a frame is not yuv420p");
+
+    // The picture: constant rate, cuts only where the timeline has them, the title visible, the silence black.
+    let shots = read_json(&work.join("analysis/shots.json"));
+    // A dissolve or a fade in the film is seen anywhere within half a second of its shot boundary.
+    let mut film_cuts: Vec<(f64, f64)> = shots["shots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .skip(1)
+        .map(|s| {
+            let spread = if s["transition_in"] == "cut" { 0.0 } else { 0.5 };
+            (s["start_s"].as_f64().unwrap(), spread)
+        })
+        .collect();
+    film_cuts.extend_from_slice(film_changes);
+    let pic = picture_check::check(&tl, out, &film_cuts);
+    assert!(pic.problems.is_empty(), "{:#?}", pic.problems);
+    eprintln!(
+        "scdet: {} cuts found; {} of the {} hard cuts between clips",
+        pic.detected, pic.hard_cuts_found, pic.hard_cuts
+    );
+    // Where there are enough hard cuts to judge (a drama crossfades most of its cuts), the detector sees most of
+    // them: they are really there.
+    assert!(
+        pic.hard_cuts < 10 || pic.hard_cuts_found * 10 >= pic.hard_cuts * 7,
+        "scdet found only {} of {} hard cuts",
+        pic.hard_cuts_found,
+        pic.hard_cuts
+    );
 
     // Loudness and true peak of what a viewer hears.
     let (i, tp) = loudness(out);

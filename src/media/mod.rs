@@ -6,8 +6,10 @@ pub mod escape;
 pub mod probe;
 pub mod process;
 pub mod progress;
+pub mod rate;
 pub mod tools;
 
 pub use probe::{Probe, StreamInfo, StreamKind, probe};
 pub use process::FfCommand;
+pub use rate::Rate;
 pub use tools::Tools;

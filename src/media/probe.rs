@@ -45,6 +45,15 @@ pub struct StreamInfo {
     pub frame_rate: Option<(u32, u32)>,
     pub nb_frames: Option<u64>,
     pub bits_per_raw_sample: Option<u32>,
+    /// Colour description as ffprobe names it (`bt709`, `smpte170m`, `tv`, `pc`); `None` when untagged.
+    #[serde(default)]
+    pub color_space: Option<String>,
+    #[serde(default)]
+    pub color_range: Option<String>,
+    #[serde(default)]
+    pub color_primaries: Option<String>,
+    #[serde(default)]
+    pub color_transfer: Option<String>,
     // Audio
     pub sample_rate: Option<u32>,
     pub channels: Option<u32>,
@@ -157,6 +166,11 @@ fn num(s: &Option<String>) -> Option<f64> {
         .filter(|v| v.is_finite())
 }
 
+/// ffprobe says `unknown` / `unspecified` for an untagged stream.
+fn known(s: Option<String>) -> Option<String> {
+    s.filter(|v| !v.is_empty() && v != "unknown" && v != "unspecified" && v != "reserved")
+}
+
 /// "24000/1001" → (24000, 1001); "0/0" and junk → None.
 fn ratio(s: &Option<String>, sep: char) -> Option<(u32, u32)> {
     let (n, d) = s.as_deref()?.split_once(sep)?;
@@ -202,6 +216,10 @@ impl From<RawStream> for StreamInfo {
             frame_rate: ratio(&r.avg_frame_rate, '/').or_else(|| ratio(&r.r_frame_rate, '/')),
             nb_frames: r.nb_frames.as_deref().and_then(|n| n.parse().ok()),
             bits_per_raw_sample: r.bits_per_raw_sample.as_deref().and_then(|n| n.parse().ok()),
+            color_space: known(r.color_space),
+            color_range: known(r.color_range),
+            color_primaries: known(r.color_primaries),
+            color_transfer: known(r.color_transfer),
             sample_rate: r.sample_rate.as_deref().and_then(|n| n.parse().ok()),
             channels: r.channels,
             channel_layout: r.channel_layout,
@@ -264,6 +282,10 @@ struct RawStream {
     start_time: Option<String>,
     nb_frames: Option<String>,
     bits_per_raw_sample: Option<String>,
+    color_space: Option<String>,
+    color_range: Option<String>,
+    color_primaries: Option<String>,
+    color_transfer: Option<String>,
     sample_rate: Option<String>,
     channels: Option<u32>,
     channel_layout: Option<String>,

@@ -13,13 +13,14 @@ use crate::analyze::faces::FaceDetector;
 use crate::analyze::openai::Client;
 use crate::analyze::{anchors, builtin, cache, inference, structural, turning_points};
 use crate::cancel::Cancel;
-use crate::config::RunConfig;
+use crate::config::{Grade, RunConfig};
 use crate::error::{Error, Result};
 use crate::ingest::dialogue::{self, SubtitleSource};
 use crate::ingest::{analysis, keyframes};
 use crate::media::Tools;
+use crate::render::grade::Lut;
 use crate::render::timeline::TIMELINE;
-use crate::render::{assembly, conform};
+use crate::render::{assembly, conform, picture};
 use crate::sound::{bed, sfx};
 use crate::story::{manifest, narrative};
 
@@ -55,6 +56,7 @@ pub fn inputs(stage: Stage, ctx: &StageCtx) -> Result<serde_json::Value> {
             "target_s": cfg.length.target_s(cfg.vibe),
             "allow_spoilers": cfg.allow_spoilers,
             "title": cfg.title,
+            "tagline": cfg.tagline,
             // Zones come from the sentence model when it is installed, from word lists when not.
             "embedder": Embedder::locate(),
         }),
@@ -69,8 +71,20 @@ pub fn inputs(stage: Stage, ctx: &StageCtx) -> Result<serde_json::Value> {
             "music_dir": cfg.music_dir,
             "jamendo": cfg.jamendo_client_id.is_some(),
             "sound": (bed::VERSION, sfx::VERSION),
+            "rate": cfg.rate(),
         }),
-        Stage::Conform => json!({ "version": conform::VERSION, "output": cfg.output }),
+        Stage::Conform => json!({
+            "version": (conform::VERSION, picture::VERSION),
+            "output": cfg.output,
+            "resolution": cfg.resolution,
+            // The LUT itself, so a change to a vibe's look renders again.
+            "grade": match &cfg.grade {
+                Grade::Vibe => Some(Lut::for_vibe(cfg.vibe).key()),
+                Grade::Off => None,
+                Grade::User { lut, .. } => Some(lut.key()),
+            },
+            "preset": cfg.preset,
+        }),
         Stage::Keyframes => json!({ "version": keyframes::VERSION }),
         Stage::Inference => json!({
             "builtin": builtin::VERSION,
@@ -212,6 +226,7 @@ pub fn run(stage: Stage, ctx: &StageCtx, ckpt: &mut PipelineCheckpoint, progress
                     allow_spoilers: cfg.allow_spoilers,
                     title: cfg.title.as_deref(),
                     container_title: cfg.probe.title.as_deref(),
+                    tagline: cfg.tagline.as_deref(),
                     // Size and content hash, not the mtime: a copied film still matches its manifest.
                     fingerprint: ckpt
                         .source_fingerprint
@@ -238,7 +253,7 @@ pub fn run(stage: Stage, ctx: &StageCtx, ckpt: &mut PipelineCheckpoint, progress
                 &assembly::Options {
                     record_music: same_file(&path, &own),
                     manifest: &path,
-                    fps: output_fps(&cfg.probe),
+                    rate: cfg.rate(),
                     film_duration_s: film_duration(&cfg.probe),
                     has_audio: cfg.probe.audio().is_some(),
                     music: cfg.music.as_ref(),
@@ -274,9 +289,4 @@ fn film_duration(probe: &crate::media::Probe) -> Option<f64> {
         (Some(c), Some(v)) => Some(c.min(v)),
         (c, v) => c.or(v),
     }
-}
-
-/// The trailer's frame rate: the source's (the analysis grid is on it too, so clip edges stay whole frames).
-fn output_fps(probe: &crate::media::Probe) -> f64 {
-    probe.video().and_then(|v| v.fps()).filter(|f| *f > 0.0).unwrap_or(24.0)
 }

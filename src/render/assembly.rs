@@ -2,6 +2,7 @@
 //! find its beats, build `timeline.json`, and write the stems that are synthesised rather than cut from files (the
 //! built-in bed, the sound effects).
 
+use crate::media::Rate;
 use std::path::{Path, PathBuf};
 
 use super::timeline::{self, Bed, Film, Kind, TIMELINE, Timeline};
@@ -23,7 +24,7 @@ use crate::story::manifest::{Act, BpmGrid, Manifest, MusicBed};
 use crate::story::vibes::Vibe;
 
 /// Bump when the timeline or the synthesised sound for the same manifest changes.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 /// The built-in bed and the effects stem, written for the timeline.
 pub const BED: &str = "sound/bed.wav";
 pub const SFX: &str = "sound/sfx.wav";
@@ -34,7 +35,8 @@ pub struct Options<'a> {
     pub manifest: &'a Path,
     /// Write the chosen music into the manifest's `music_bed` (only for the work dir's own manifest).
     pub record_music: bool,
-    pub fps: f64,
+    /// The trailer's frame rate.
+    pub rate: Rate,
     /// Where the film's picture ends, when known.
     pub film_duration_s: Option<f64>,
     pub has_audio: bool,
@@ -125,7 +127,7 @@ pub fn run(tools: &Tools, work: &WorkDir, opts: &Options, cancel: &Cancel) -> Re
             bpm: vibe.bpm_default as f64,
         },
     };
-    let tl = timeline::build(&manifest, vibe, opts.fps, &film, &bed);
+    let tl = timeline::build(&manifest, vibe, opts.rate, &film, &bed);
     if tl.cuts > 0 && tl.cuts_on_beat * 100 < tl.cuts * 95 {
         warnings.push(format!(
             "only {} of {} cuts land on a beat: the clips leave little room to move",

@@ -14,6 +14,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::ingest::subtitles::DialogueEvent;
+use crate::media::Rate;
 use crate::sound::music::{MusicSource, MusicTrack};
 use crate::sound::placement::{self, MusicAnalysis, Piece};
 use crate::sound::sfx::{SfxEvent, SfxKind};
@@ -31,6 +32,12 @@ pub const AMBIENT_DB: f64 = -12.0;
 pub const UNDER_VOICE_DB: f64 = -24.0;
 /// The music fades out over the trailer's last seconds.
 pub const MUSIC_FADE_OUT_S: f64 = 2.0;
+/// A crossfade lasts this long, centred on its cut (half in each clip), less when a clip is short.
+pub const CROSSFADE_S: f64 = 0.5;
+/// A fade to (or from) black or white: this long out of one clip, then as long into the next.
+pub const FADE_S: f64 = 0.25;
+/// Source beyond a clip's edges that a crossfade may show, at most.
+const MAX_HANDLE_S: f64 = 1.0;
 /// Two effects closer than this blur into one.
 const SFX_MIN_GAP_S: f64 = 1.5;
 
@@ -57,6 +64,17 @@ pub struct Segment {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_end_s: Option<f64>,
     pub transition_in: Transition,
+    /// Length of the transition into this segment, centred on its start: a crossfade blends the last
+    /// `transition_frames / 2` frames before the cut with the first as many after it; a fade goes out over the
+    /// first half and in over the second. 0 for a hard cut.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub transition_frames: u64,
+    /// How much of the same shot the source holds before the clip's start and after its end (at most 1 s):
+    /// what a crossfade may show beyond the clip. Where there is less, the blend holds the edge frame.
+    #[serde(default, skip_serializing_if = "is_zero_s")]
+    pub handle_before_s: f64,
+    #[serde(default, skip_serializing_if = "is_zero_s")]
+    pub handle_after_s: f64,
     /// The manifest clip this plays (index into `clips`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clip_index: Option<usize>,
@@ -68,6 +86,17 @@ pub struct Segment {
     /// Text of a card (the title).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
+    /// The line under the title.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tagline: Option<String>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+fn is_zero_s(s: &f64) -> bool {
+    *s == 0.0
 }
 
 impl Segment {
@@ -113,7 +142,8 @@ pub struct Voice {
     pub speaker: Option<String>,
 }
 
-/// The film's own sound under one clip.
+/// The film's own sound under one clip. Through a crossfade the two clips' sounds overlap and cross too; into
+/// and out of a fade to black the sound fades with the picture.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FilmAudio {
     pub start_s: f64,
@@ -121,10 +151,16 @@ pub struct FilmAudio {
     pub source_start_s: f64,
     pub gain_db: f64,
     pub clip_index: usize,
+    #[serde(default, skip_serializing_if = "is_zero_s")]
+    pub fade_in_s: f64,
+    #[serde(default, skip_serializing_if = "is_zero_s")]
+    pub fade_out_s: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Timeline {
+    /// The frame rate, exact; `fps` is the same as a number.
+    pub rate: Rate,
     pub fps: f64,
     pub frames: u64,
     pub duration_s: f64,
@@ -190,7 +226,8 @@ enum Item {
     Title,
 }
 
-pub fn build(m: &Manifest, vibe: &Vibe, fps: f64, film: &Film, bed: &Bed) -> Timeline {
+pub fn build(m: &Manifest, vibe: &Vibe, rate: Rate, film: &Film, bed: &Bed) -> Timeline {
+    let fps = rate.fps();
     let items = layout(m);
     let booked: Vec<u64> = items.iter().map(|&it| booked_frames(m, it, fps)).collect();
     let booked_end: Vec<u64> = booked
@@ -252,9 +289,11 @@ pub fn build(m: &Manifest, vibe: &Vibe, fps: f64, film: &Film, bed: &Bed) -> Tim
         video.push(segment(m, item, cur, end, fps, source_start));
         cur = end;
     }
+    transitions(&mut video, fps, film);
     let frames = cur;
     let duration_s = frames as f64 / fps;
     let mut tl = Timeline {
+        rate,
         fps,
         frames,
         duration_s,
@@ -434,13 +473,55 @@ fn edge_ok(film: &Film, fps: f64, t: f64) -> bool {
     match film.edges {
         Some(edges) => {
             let e = edges.frame(t);
-            (edges.time(e) - t).abs() < 0.5 / fps && edges.allowed(e)
+            // Near an edge on the film's own frame grid, closer than half a frame of either rate, so a trailer at
+            // another rate (`--fps`) never rounds a frame of the next shot into the clip.
+            (edges.time(e) - t).abs() < 0.5 / edges.fps.max(fps) && edges.allowed(e)
         }
         None => !film
             .cues
             .iter()
             .any(|q| t > q.start_s - CUE_MARGIN_S && t < q.end_s + CUE_MARGIN_S),
     }
+}
+
+/// How long each transition lasts, and the source handles a crossfade may use. A crossfade needs pictures on
+/// both sides; next to black (the silence, the title) it becomes a fade. Either half of a transition takes at
+/// most a third of its clip, so every clip shows some of itself unblended.
+fn transitions(video: &mut [Segment], fps: f64, film: &Film) {
+    let is_clip = |s: &Segment| matches!(s.kind, Kind::Clip | Kind::Button);
+    for i in 1..video.len() {
+        let (prev, seg) = (&video[i - 1], &video[i]);
+        let third = |s: &Segment| if is_clip(s) { s.frames() / 3 } else { u64::MAX };
+        let half = |secs: f64| ((secs * fps).round() as u64).min(third(prev)).min(third(seg));
+        let (kind, h) = match seg.transition_in {
+            Transition::HardCut => (Transition::HardCut, 0),
+            Transition::Crossfade if is_clip(prev) && is_clip(seg) => (Transition::Crossfade, half(CROSSFADE_S / 2.0)),
+            Transition::Crossfade => (Transition::FadeToBlack, half(FADE_S)),
+            t @ (Transition::FadeToBlack | Transition::FadeToWhite) => (t, half(FADE_S)),
+        };
+        let (kind, h) = if h == 0 { (Transition::HardCut, 0) } else { (kind, h) };
+        video[i].transition_in = kind;
+        video[i].transition_frames = 2 * h;
+        if kind == Transition::Crossfade {
+            let (before, _) = handles(&video[i], film);
+            let (_, after) = handles(&video[i - 1], film);
+            video[i].handle_before_s = before;
+            video[i - 1].handle_after_s = after;
+        }
+    }
+}
+
+/// Seconds of the same shot before a clip's source start and after its source end (0 without shot analysis,
+/// which cannot tell where the shot ends).
+fn handles(seg: &Segment, film: &Film) -> (f64, f64) {
+    let (Some(edges), Some(a), Some(b)) = (film.edges, seg.source_start_s, seg.source_end_s) else {
+        return (0.0, 0.0);
+    };
+    let (fa, fb) = (edges.frame(a), edges.frame(b));
+    let (shot_start, _) = edges.shot(edges.shot_of(fa));
+    let (_, shot_end) = edges.shot(edges.shot_of(fb.saturating_sub(1).max(fa)));
+    let secs = |frames: u64| (frames as f64 / edges.fps).min(MAX_HANDLE_S);
+    (secs(fa.saturating_sub(shot_start)), secs(shot_end.saturating_sub(fb)))
 }
 
 fn segment(m: &Manifest, item: Item, start: u64, end: u64, fps: f64, source_start: f64) -> Segment {
@@ -453,16 +534,21 @@ fn segment(m: &Manifest, item: Item, start: u64, end: u64, fps: f64, source_star
         source_start_s: None,
         source_end_s: None,
         transition_in: Transition::HardCut,
+        transition_frames: 0,
+        handle_before_s: 0.0,
+        handle_after_s: 0.0,
         clip_index: None,
         act: None,
         keep_audio: false,
         text: None,
+        tagline: None,
     };
     match item {
         Item::Silence => base,
         Item::Title => Segment {
             kind: Kind::Title,
             text: m.title.clone(),
+            tagline: m.tagline.clone(),
             ..base
         },
         Item::Clip(i) => {
@@ -590,12 +676,30 @@ fn section(act: Option<Act>) -> u8 {
 }
 
 /// Each clip's own sound: full for a clip that holds a line, an ambient bed under montage, lower still under a
-/// voice line.
+/// voice line. It follows the picture's transitions: through a crossfade each clip's sound reaches half the
+/// transition into the other and the two cross; with a fade the sound fades too.
 fn film_audio(tl: &Timeline) -> Vec<FilmAudio> {
-    tl.video
-        .iter()
-        .filter_map(|s| {
+    let v = &tl.video;
+    let fps = tl.fps;
+    let half_s = |s: Option<&Segment>, t: Transition| {
+        s.filter(|s| s.transition_in == t)
+            .map_or(0.0, |s| (s.transition_frames / 2) as f64 / fps)
+    };
+    let fade_s = |s: Option<&Segment>| half_s(s, Transition::FadeToBlack).max(half_s(s, Transition::FadeToWhite));
+    v.iter()
+        .enumerate()
+        .filter_map(|(i, s)| {
             let (clip_index, source_start_s) = (s.clip_index?, s.source_start_s?);
+            let next = v.get(i + 1);
+            // The sound reaches past the clip only within the same shot (as the picture does), never before the
+            // film's start, and not at all for a clip that holds a line (it could catch the next line).
+            let reach = |half: f64, handle: f64| if s.keep_audio { 0.0 } else { half.min(handle) };
+            let (half_in, half_out) = (
+                half_s(Some(s), Transition::Crossfade),
+                half_s(next, Transition::Crossfade),
+            );
+            let into = reach(half_in, s.handle_before_s).min(source_start_s);
+            let out_of = reach(half_out, s.handle_after_s);
             let under_voice = tl.voice.iter().any(|v| v.at_s < s.end_s && v.end_s > s.start_s);
             let gain_db = if s.keep_audio {
                 0.0
@@ -605,11 +709,14 @@ fn film_audio(tl: &Timeline) -> Vec<FilmAudio> {
                 AMBIENT_DB
             };
             Some(FilmAudio {
-                start_s: s.start_s,
-                end_s: s.end_s,
-                source_start_s,
+                start_s: s.start_s - into,
+                end_s: s.end_s + out_of,
+                source_start_s: source_start_s - into,
                 gain_db,
                 clip_index,
+                // Across the whole blend: the part past the clip and the clip's own blended half.
+                fade_in_s: if i == 0 { 0.0 } else { into + half_in + fade_s(Some(s)) },
+                fade_out_s: out_of + half_out + fade_s(next),
             })
         })
         .collect()
@@ -623,6 +730,7 @@ mod tests {
     use serde_json::json;
 
     const FPS: f64 = 24.0;
+    const RATE: Rate = Rate::new(24, 1);
 
     fn clip(a: f64, b: f64, act: Act, keep_audio: bool) -> Clip {
         serde_json::from_value(json!({
@@ -682,7 +790,7 @@ mod tests {
             spoilers_from_s: 450.0,
             has_audio: true,
         };
-        build(&m, Vibe::parse("thriller").unwrap(), FPS, &film, bed)
+        build(&m, Vibe::parse("thriller").unwrap(), RATE, &film, bed)
     }
 
     fn builtin() -> Timeline {
@@ -830,5 +938,65 @@ mod tests {
         assert!(tl.cuts_on_beat * 100 >= tl.cuts * 95, "{}/{}", tl.cuts_on_beat, tl.cuts);
         let act3 = tl.video.iter().find(|s| s.act == Some(Act::Act3)).unwrap().start_s;
         assert!(m.downbeats_s.iter().any(|&d| (d - act3).abs() < 0.5 / FPS));
+    }
+
+    #[test]
+    fn transitions_get_lengths_and_the_sound_follows_them() {
+        let mut m = manifest();
+        m.clips[2].transition = Transition::Crossfade;
+        m.clips[4].transition = Transition::FadeToBlack;
+        // Right after the silence: a crossfade from black is a fade.
+        let first_act3 = m.clips.iter().position(|c| c.act == Act::Act3).unwrap();
+        m.clips[first_act3].transition = Transition::Crossfade;
+        let cues = cues();
+        let film = Film {
+            duration_s: 600.0,
+            edges: None,
+            cues: &cues,
+            protagonist: None,
+            spoilers_from_s: 450.0,
+            has_audio: true,
+        };
+        let tl = build(
+            &m,
+            Vibe::parse("drama").unwrap(),
+            RATE,
+            &film,
+            &Bed::Builtin {
+                path: "bed.wav".into(),
+                bpm: 120.0,
+            },
+        );
+        let seg = |clip: usize| tl.video.iter().position(|s| s.clip_index == Some(clip)).unwrap();
+        let xf = &tl.video[seg(2)];
+        assert_eq!((xf.transition_in, xf.transition_frames), (Transition::Crossfade, 12));
+        // No shot analysis: no handles, the blend holds the edge frames.
+        assert_eq!((xf.handle_before_s, tl.video[seg(1)].handle_after_s), (0.0, 0.0));
+        let fb = &tl.video[seg(4)];
+        assert_eq!((fb.transition_in, fb.transition_frames), (Transition::FadeToBlack, 12));
+        let after_silence = &tl.video[seg(first_act3)];
+        assert_eq!(after_silence.transition_in, Transition::FadeToBlack);
+        // Short act-3 clips give at most a third of themselves to a transition.
+        for s in &tl.video {
+            if s.transition_frames > 0 {
+                assert!(s.transition_frames / 2 <= s.frames() / 3, "{s:?}");
+            }
+        }
+        // Without handles the crossfaded clips' sounds cross inside the clips.
+        let audio = |tl: &Timeline, clip: usize| tl.film_audio.iter().find(|a| a.clip_index == clip).unwrap().clone();
+        let (a, b) = (audio(&tl, 1), audio(&tl, 2));
+        assert!((a.end_s - xf.start_s).abs() < 1e-9 && (b.start_s - xf.start_s).abs() < 1e-9);
+        assert!((a.fade_out_s - 0.25).abs() < 1e-9 && (b.fade_in_s - 0.25).abs() < 1e-9);
+        // A fade to black fades the sound out and in with the picture.
+        assert!((audio(&tl, 3).fade_out_s - 0.25).abs() < 1e-9 && (audio(&tl, 4).fade_in_s - 0.25).abs() < 1e-9);
+        // With the same shot going on past the edges, the sounds overlap by the crossfade and cross over it.
+        let mut with_handles = tl.clone();
+        with_handles.video[seg(1)].handle_after_s = 1.0;
+        with_handles.video[seg(2)].handle_before_s = 1.0;
+        with_handles.film_audio = film_audio(&with_handles);
+        let (a, b) = (audio(&with_handles, 1), audio(&with_handles, 2));
+        assert!((a.end_s - (xf.start_s + 0.25)).abs() < 1e-9 && (b.start_s - (xf.start_s - 0.25)).abs() < 1e-9);
+        assert!((a.fade_out_s - 0.5).abs() < 1e-9 && (b.fade_in_s - 0.5).abs() < 1e-9);
+        assert!((b.source_start_s - (xf.source_start_s.unwrap() - 0.25)).abs() < 1e-9);
     }
 }

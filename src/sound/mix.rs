@@ -99,7 +99,7 @@ pub fn render(
     let (mut film, mut key, mut voice) = (total.clone(), total.clone(), total.clone());
     for (fa, path) in tl.film_audio.iter().zip(&pieces.film) {
         let mut a = fitted(path, fa.end_s - fa.start_s)?;
-        fade_edges(&mut a, EDGE_FADE_S);
+        fade_edges(&mut a, fa.fade_in_s.max(EDGE_FADE_S), fa.fade_out_s.max(EDGE_FADE_S));
         film.mix_in(&a, fa.start_s, db(fa.gain_db));
         if fa.gain_db == 0.0 {
             key.mix_in(&a, fa.start_s, 1.0);
@@ -107,7 +107,7 @@ pub fn render(
     }
     for (v, path) in tl.voice.iter().zip(&pieces.voice) {
         let mut a = fitted(path, v.end_s - v.at_s)?;
-        fade_edges(&mut a, VOICE_FADE_S);
+        fade_edges(&mut a, VOICE_FADE_S, VOICE_FADE_S);
         voice.mix_in(&a, v.at_s, 1.0);
         key.mix_in(&a, v.at_s, 1.0);
     }
@@ -259,11 +259,11 @@ fn fitted(path: &Path, len_s: f64) -> Result<Stereo> {
     Ok(a)
 }
 
-fn fade_edges(a: &mut Stereo, fade_s: f64) {
+fn fade_edges(a: &mut Stereo, in_s: f64, out_s: f64) {
     let len = a.duration_s();
-    let f = fade_s.min(len / 2.0);
-    a.ramp(0.0, f, 0.0, 1.0);
-    a.ramp(len - f, len, 1.0, 0.0);
+    let (i, o) = (in_s.min(len / 2.0), out_s.min(len / 2.0));
+    a.ramp(0.0, i, 0.0, 1.0);
+    a.ramp(len - o, len, 1.0, 0.0);
 }
 
 /// The music laid out on the timeline: the built-in bed as written (it was made for this timeline), or the

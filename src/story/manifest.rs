@@ -108,6 +108,9 @@ pub struct Manifest {
     /// Text of the title card.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
+    /// A line under the title on the card (`--tagline`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tagline: Option<String>,
     /// The trailer length `narrative` aimed at (clips, cards and silence).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_length_s: Option<f64>,
@@ -395,6 +398,7 @@ impl Check {
             self.problem(format!("vibe: unknown vibe \"{v}\" ({hint})"));
         }
         self.string(top, "", "title", false);
+        self.string(top, "", "tagline", false);
         self.string(top, "", "source_fingerprint", false);
         if let Some(t) = self.number(top, "", "target_length_s", false)
             && t <= 0.0
@@ -535,6 +539,7 @@ pub fn schema() -> Value {
             },
             "vibe": { "type": "string", "enum": vibes, "description": "`cinecut vibes` lists them" },
             "title": { "type": "string", "description": "Text of the title card" },
+            "tagline": { "type": "string", "description": "A line under the title on the card" },
             "target_length_s": { "type": "number", "exclusiveMinimum": 0 },
             "silence_s": {
                 "type": "number", "minimum": 0,

@@ -27,6 +27,8 @@ pub struct Options<'a> {
     /// The title card's text; else the container's title, else the file name cleaned up.
     pub title: Option<&'a str>,
     pub container_title: Option<&'a str>,
+    /// A line under the title on the card.
+    pub tagline: Option<&'a str>,
     pub fingerprint: Option<String>,
 }
 
@@ -80,7 +82,8 @@ pub fn run(work: &WorkDir, source: &Path, opts: &Options) -> Result<Outcome> {
         source_file: source.to_string_lossy().into_owned(),
         fingerprint: opts.fingerprint.clone(),
     };
-    let built = trailer::build(&film, &zones, &req)?;
+    let mut built = trailer::build(&film, &zones, &req)?;
+    built.manifest.tagline = opts.tagline.map(str::trim).filter(|t| !t.is_empty()).map(String::from);
     let mut warnings: Vec<String> = zones.warning().into_iter().collect();
     warnings.extend(built.warnings);
 

@@ -297,6 +297,7 @@ mod tests {
             source_file: "f.mkv".into(),
             vibe: "action".into(),
             title: None,
+            tagline: None,
             target_length_s: None,
             silence_s: None,
             title_card_s: None,

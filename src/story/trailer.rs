@@ -777,6 +777,7 @@ impl Chooser<'_> {
             source_file: req.source_file.clone(),
             vibe: vibe.name.into(),
             title: Some(req.title.clone()),
+            tagline: None,
             target_length_s: Some(plan.target_s),
             silence_s: Some(round_time(plan.silence_s)),
             title_card_s: Some(round_time(plan.title_s)),

@@ -3,6 +3,7 @@
 
 pub mod jamendo_stub;
 pub mod llama;
+pub mod picture_check;
 pub mod story_check;
 pub mod stub_server;
 pub mod timeline_check;
