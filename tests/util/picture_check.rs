@@ -170,22 +170,8 @@ pub fn scene_changes_over(out: &Path, threshold: f64) -> Vec<f64> {
 }
 
 fn size(out: &Path) -> (u32, u32) {
-    let o = Command::new("ffprobe")
-        .args([
-            "-v",
-            "error",
-            "-select_streams",
-            "v:0",
-            "-show_entries",
-            "stream=width,height",
-        ])
-        .args(["-of", "csv=p=0"])
-        .arg(out)
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&o.stdout);
-    let mut it = text.trim().split(',').map(|x| x.parse().unwrap());
-    (it.next().unwrap(), it.next().unwrap())
+    let px = |f| super::probe_video_field(out, f).parse().unwrap();
+    (px("width"), px("height"))
 }
 
 /// `n` frames from frame `first` on, as 8-bit luma.
