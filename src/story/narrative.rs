@@ -18,7 +18,7 @@ use crate::ingest::dialogue::{DIALOGUE, Dialogue};
 use crate::pipeline::workdir::WorkDir;
 
 /// Bump when the choice of clips changes, so resumed runs choose again.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
 pub struct Options<'a> {
     pub vibe: &'static Vibe,
@@ -120,7 +120,9 @@ pub fn run(work: &WorkDir, source: &Path, opts: &Options) -> Result<Outcome> {
 }
 
 /// A title from a file name: `The.Big.Heist.2019.1080p.BluRay.x264` → "The Big Heist";
-/// `tears_of_steel_1280x534` → "Tears Of Steel". Release tags and everything after the first one are dropped.
+/// `tears_of_steel_1280x534` → "Tears of Steel". Release tags and everything after the first one are dropped;
+/// all-lowercase words are capitalised as in English titles (short articles, conjunctions and prepositions stay
+/// small except first and last).
 pub fn title_from_file(path: &Path) -> String {
     let stem = path.file_stem().unwrap_or_default().to_string_lossy();
     let is_tag = |w: &str| {
@@ -137,13 +139,22 @@ pub fn title_from_file(path: &Path) -> String {
         ];
         year || size || res || TAGS.contains(&l.as_str())
     };
-    let words: Vec<String> = stem
+    const SMALL: &[&str] = &[
+        "a", "an", "the", "and", "but", "or", "nor", "of", "in", "on", "at", "to", "by", "for", "as", "vs",
+    ];
+    let kept: Vec<&str> = stem
         .split(['.', '_', ' ', '-', '[', ']', '(', ')'])
         .filter(|w| !w.is_empty())
         .take_while(|w| !is_tag(w))
-        .map(|w| {
+        .collect();
+    let last = kept.len().saturating_sub(1);
+    let words: Vec<String> = kept
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
             let mut c = w.chars();
             match c.next() {
+                Some(_) if i != 0 && i != last && SMALL.contains(w) => w.to_string(),
                 Some(f) if w.chars().all(|ch| ch.is_lowercase() || !ch.is_alphabetic()) => {
                     f.to_uppercase().chain(c).collect()
                 }
@@ -165,7 +176,9 @@ mod tests {
     #[test]
     fn titles_from_file_names() {
         let t = |s: &str| title_from_file(Path::new(s));
-        assert_eq!(t("/films/tears_of_steel_1280x534.mp4"), "Tears Of Steel");
+        assert_eq!(t("/films/tears_of_steel_1280x534.mp4"), "Tears of Steel");
+        assert_eq!(t("the_lord_of_the_rings.mkv"), "The Lord of the Rings");
+        assert_eq!(t("what_are_you_looking_at.mkv"), "What Are You Looking At");
         assert_eq!(t("The.Big.Heist.2019.1080p.BluRay.x264.mkv"), "The Big Heist");
         assert_eq!(t("Amélie (2001).mkv"), "Amélie");
         assert_eq!(t("2001.mkv"), "2001");
