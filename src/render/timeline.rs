@@ -780,7 +780,10 @@ mod tests {
     }
 
     fn build_with(bed: &Bed) -> Timeline {
-        let m = manifest();
+        build_for(&manifest(), "thriller", bed)
+    }
+
+    fn build_for(m: &Manifest, vibe: &str, bed: &Bed) -> Timeline {
         let cues = cues();
         let film = Film {
             duration_s: 600.0,
@@ -790,7 +793,7 @@ mod tests {
             spoilers_from_s: 450.0,
             has_audio: true,
         };
-        build(&m, Vibe::parse("thriller").unwrap(), RATE, &film, bed)
+        build(m, Vibe::parse(vibe).unwrap(), RATE, &film, bed)
     }
 
     fn builtin() -> Timeline {
@@ -948,25 +951,11 @@ mod tests {
         // Right after the silence: a crossfade from black is a fade.
         let first_act3 = m.clips.iter().position(|c| c.act == Act::Act3).unwrap();
         m.clips[first_act3].transition = Transition::Crossfade;
-        let cues = cues();
-        let film = Film {
-            duration_s: 600.0,
-            edges: None,
-            cues: &cues,
-            protagonist: None,
-            spoilers_from_s: 450.0,
-            has_audio: true,
+        let bed = Bed::Builtin {
+            path: "bed.wav".into(),
+            bpm: 120.0,
         };
-        let tl = build(
-            &m,
-            Vibe::parse("drama").unwrap(),
-            RATE,
-            &film,
-            &Bed::Builtin {
-                path: "bed.wav".into(),
-                bpm: 120.0,
-            },
-        );
+        let tl = build_for(&m, "drama", &bed);
         let seg = |clip: usize| tl.video.iter().position(|s| s.clip_index == Some(clip)).unwrap();
         let xf = &tl.video[seg(2)];
         assert_eq!((xf.transition_in, xf.transition_frames), (Transition::Crossfade, 12));
