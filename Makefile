@@ -31,10 +31,11 @@ build: deps
 demo: build models
 	@DEMO_ARGS='$(DEMO_ARGS)' DEMO_VIBES='$(DEMO_VIBES)' scripts/demo.sh
 
-# The script prints the cached server's path (instantly, once built); the tests start it on a free port.
+# The scripts print the cached server's path and the OpenTimelineIO checker's python (instantly, once made); the
+# tests start the server on a free port and read the exports back with OpenTimelineIO.
 test: deps models llama-server
-	server="$$(scripts/build-llama-server.sh)" && \
-	  CINECUT_LLAMA_SERVER="$$server" $(CARGO) test --release -- --test-threads=2
+	server="$$(scripts/build-llama-server.sh)" && otio="$$(scripts/otio-venv.sh)" && \
+	  CINECUT_LLAMA_SERVER="$$server" CINECUT_OTIO_PYTHON="$$otio" $(CARGO) test --release -- --test-threads=2
 
 bench: build
 	@scripts/bench.sh

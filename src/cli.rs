@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+use crate::export::Format;
 use crate::media::Rate;
 use crate::pipeline::Stage;
 use crate::render::format::{DEFAULT_PRESET, PRESETS, Resolution};
@@ -22,6 +23,10 @@ Examples:
       stop after choosing the clips; edit TRAILER_MANIFEST.json, then render it with --manifest
   cinecut vibes
       list the 18 vibes and what each one does
+  cinecut film.mkv -s film.srt -v thriller --export otio,fcpxml,edl
+      also write the cut list for Resolve, Premiere, Final Cut or Avid beside the trailer
+  cinecut export film_cinecut_work/TRAILER_MANIFEST.json
+      write the cut list of an (edited and re-rendered) manifest
   cinecut schema > trailer_manifest.schema.json
       the JSON Schema of TRAILER_MANIFEST.json, for editors and validators
 
@@ -115,6 +120,15 @@ pub struct Args {
     #[arg(long, value_name = "NAME", default_value = DEFAULT_PRESET, value_parser = clap::builder::PossibleValuesParser::new(PRESETS), help_heading = "Picture")]
     pub preset: String,
 
+    /// Also write the cut list for an editor beside the trailer: otio (OpenTimelineIO), fcpxml (Final Cut Pro,
+    /// DaVinci Resolve), edl (CMX3600), comma-separated
+    #[arg(long, value_name = "FORMATS", value_delimiter = ',', value_parser = Format::parse, conflicts_with = "review", help_heading = "Hand-off")]
+    pub export: Vec<Format>,
+
+    /// Do not write the HTML report (report/index.html in the work dir)
+    #[arg(long, help_heading = "Hand-off")]
+    pub no_report: bool,
+
     /// Stop after choosing the clips, to review and edit TRAILER_MANIFEST.json before rendering
     #[arg(long, conflicts_with_all = ["until", "manifest"])]
     pub review: bool,
@@ -164,6 +178,32 @@ pub enum Command {
     Vibes,
     /// Print the JSON Schema of TRAILER_MANIFEST.json
     Schema,
+    /// Write the cut list of a rendered trailer for an editor (OpenTimelineIO, FCPXML, CMX3600 EDL)
+    Export(ExportArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    /// The trailer's TRAILER_MANIFEST.json (in its work dir, or where --work-dir says)
+    #[arg(value_name = "MANIFEST")]
+    pub manifest: PathBuf,
+
+    /// Which formats, comma-separated
+    #[arg(short = 'f', long, value_name = "FORMATS", value_delimiter = ',', value_parser = Format::parse, default_value = "otio,fcpxml,edl")]
+    pub format: Vec<Format>,
+
+    /// Where to write: this path with each format's extension [default: beside the film, named like the trailer]
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// The work dir the trailer was rendered in [default: the manifest's folder if it holds timeline.json, else
+    /// <film dir>/<film>_cinecut_work]
+    #[arg(long, value_name = "DIR")]
+    pub work_dir: Option<PathBuf>,
+
+    /// Print nothing but errors
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
 }
 
 fn parse_stage(s: &str) -> Result<Stage, String> {

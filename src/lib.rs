@@ -10,6 +10,7 @@ pub mod cancel;
 pub mod cli;
 pub mod config;
 pub mod error;
+pub mod export;
 pub mod ingest;
 pub mod media;
 pub mod pipeline;

@@ -13,14 +13,18 @@ fn main() -> ExitCode {
     let listing = match args.command {
         Some(Command::Vibes) => Some(cinecut::story::vibes::vibes_table()),
         Some(Command::Schema) => Some(format!("{:#}\n", cinecut::story::manifest::schema())),
-        None => None,
+        Some(Command::Export(_)) | None => None,
     };
     if let Some(text) = listing {
         // Not print!: that panics when the reader goes away (`cinecut schema | head`).
         let _ = std::io::stdout().write_all(text.as_bytes());
         return ExitCode::SUCCESS;
     }
-    let reporter = ui::TerminalReporter::new(args.quiet);
+    let quiet = match &args.command {
+        Some(Command::Export(e)) => e.quiet,
+        _ => args.quiet,
+    };
+    let reporter = ui::TerminalReporter::new(quiet);
     ui::init_logging(args.verbose, reporter.log_writer());
 
     let cancel = Cancel::new();
@@ -39,7 +43,10 @@ fn main() -> ExitCode {
     std::panic::set_hook(Box::new(|info| {
         eprintln!("cinecut: internal error: {info}\n  please report it; re-running the same command resumes safely");
     }));
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| app::run(&args, &cancel, reporter)));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match &args.command {
+        Some(Command::Export(export)) => app::export(export, &cancel, reporter).map(|_| ()),
+        _ => app::run(&args, &cancel, reporter),
+    }));
     let Ok(result) = result else {
         return ExitCode::from(1);
     };

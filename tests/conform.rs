@@ -9,7 +9,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::{Value, json};
-use util::{cinecut, ffmpeg_line, picture_check, read_json, set_mp4_rotation_90};
+use util::{
+    cinecut, ffmpeg_line, grey_count_film, grey_of_frame, mean_lumas, picture_check, read_json, set_mp4_rotation_90,
+    write_manifest,
+};
 
 /// Shot colours (RGB), one per second of film, repeating.
 const COLOURS: [[u8; 3]; 8] = [
@@ -42,22 +45,6 @@ fn colour_film(dir: &Path) -> PathBuf {
         film.display()
     ));
     film
-}
-
-fn manifest(dir: &Path, film: &str, clips: &[(f64, f64, &str, &str)], extra: Value) -> PathBuf {
-    let clips: Vec<Value> = clips
-        .iter()
-        .map(|(a, b, act, t)| {
-            json!({"source_start_s": a, "source_end_s": b, "beat_type": "money_shot", "act": act, "transition": t})
-        })
-        .collect();
-    let mut m = json!({"source_file": film, "vibe": "drama", "title": "Colour Test", "clips": clips});
-    for (k, v) in extra.as_object().unwrap() {
-        m[k] = v.clone();
-    }
-    let path = dir.join("cut.json");
-    std::fs::write(&path, serde_json::to_string_pretty(&m).unwrap()).unwrap();
-    path
 }
 
 /// Each frame's mean colour, from a small decode.
@@ -103,7 +90,7 @@ fn every_frame_shows_the_source_frame_the_timeline_says() {
     let d = tempfile::tempdir().unwrap();
     colour_film(d.path());
     // Clips that start and end mid-shot, so an off-by-one frame shows the wrong colour.
-    let m = manifest(
+    let m = write_manifest(
         d.path(),
         "colours.mp4",
         &[
@@ -194,7 +181,7 @@ fn every_frame_shows_the_source_frame_the_timeline_says() {
 fn the_grade_changes_the_colours_and_a_user_lut_is_used() {
     let d = tempfile::tempdir().unwrap();
     colour_film(d.path());
-    let m = manifest(d.path(), "colours.mp4", &[(2.5, 5.5, "act1", "hard_cut")], json!({}));
+    let m = write_manifest(d.path(), "colours.mp4", &[(2.5, 5.5, "act1", "hard_cut")], json!({}));
     // The drama vibe's grade: not the source's colours (desaturated, more contrast).
     let graded = d.path().join("graded.mp4");
     let r = cinecut(&[&"--manifest", &m, &"-o", &graded, &"-q"]);
@@ -253,7 +240,7 @@ fn stream(out: &Path) -> Value {
 
 /// Render a two-clip manifest of `film` with `args`, return the output's stream and the timeline.
 fn render(dir: &Path, film: &str, args: &[&str]) -> (Value, Value, PathBuf) {
-    let m = manifest(
+    let m = write_manifest(
         dir,
         film,
         &[(1.0, 3.0, "act1", "hard_cut"), (4.0, 6.0, "act2", "crossfade")],
@@ -344,16 +331,10 @@ fn resolution_and_frame_rate_options() {
 fn clips_start_on_the_named_frame_at_ntsc_rates() {
     let d = tempfile::tempdir().unwrap();
     let film = d.path().join("ntsc.mp4");
-    // Frame k's grey level says k: 20 + 5·(k mod 40).
-    ffmpeg_line(&format!(
-        "-f lavfi -i color=c=black:s=64x48:r=24000/1001:d=30,format=gray,geq=lum='20+5*mod(N\\,40)' \
-         -f lavfi -i sine=f=220:r=48000:d=30 -map 0:v -map 1:a -pix_fmt yuv420p -c:v libx264 -qp 0 -preset ultrafast \
-         -c:a aac -shortest {}",
-        film.display()
-    ));
+    grey_count_film(&film, "24000/1001", 30);
     let fps = 24000.0 / 1001.0;
     let at = |k: f64| ((k / fps) * 1e4).round() / 1e4 + 0.00004;
-    let m = manifest(
+    let m = write_manifest(
         d.path(),
         "ntsc.mp4",
         &[
@@ -368,24 +349,14 @@ fn clips_start_on_the_named_frame_at_ntsc_rates() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     let tl = read_json(&d.path().join("ntsc_cinecut_work/timeline.json"));
     assert_eq!(tl["rate"], json!({"num": 24000, "den": 1001}));
-    let o = Command::new("ffmpeg")
-        .args(["-hide_banner", "-loglevel", "error", "-i"])
-        .arg(&out)
-        .args(["-vf", "scale=8:6:flags=area", "-f", "rawvideo", "-pix_fmt", "gray", "-"])
-        .output()
-        .unwrap();
-    let lumas: Vec<f64> = o
-        .stdout
-        .chunks(48)
-        .map(|f| f.iter().map(|&p| p as f64).sum::<f64>() / 48.0)
-        .collect();
+    let lumas = mean_lumas(&out);
     let mut checked = 0;
     for s in tl["video"].as_array().unwrap().iter().filter(|s| s["kind"] == "clip") {
         let first = (s["source_start_s"].as_f64().unwrap() * fps).round() as u64;
         let (a, b) = (s["start_frame"].as_u64().unwrap(), s["end_frame"].as_u64().unwrap());
         for f in a..b {
             let k = first + (f - a);
-            let want = 20.0 + 5.0 * (k % 40) as f64;
+            let want = grey_of_frame(k);
             assert!(
                 (lumas[f as usize] - want).abs() < 2.0,
                 "frame {f}: grey {}, source frame {k} is {want}",

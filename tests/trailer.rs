@@ -4,7 +4,7 @@
 //! rate, cuts only where the timeline (or the film inside a clip) has them, the title visible, the silence black.
 //! Thriller with the built-in bed (then one clip edited and rendered again from the cache), action with a
 //! generated 120 BPM track given with `--music` (shorter than the trailer, so it is looped), drama with its
-//! crossfades.
+//! crossfades, exported for an editor (read back with OpenTimelineIO) and its report opened in Chromium.
 
 mod util;
 
@@ -12,8 +12,8 @@ use std::path::Path;
 use std::process::Command;
 
 use serde_json::Value;
+use util::{browser, export_check, picture_check, timeline_check};
 use util::{cinecut, read_json, tears_of_steel};
-use util::{picture_check, timeline_check};
 
 const FPS: f64 = 24.0;
 
@@ -168,6 +168,8 @@ fn tears_of_steel_trailers_with_the_built_in_bed_and_with_a_music_file() {
         &work,
         &"-o",
         &out,
+        &"--export",
+        &"otio,fcpxml,edl",
         &"-q",
     ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
@@ -186,6 +188,20 @@ fn tears_of_steel_trailers_with_the_built_in_bed_and_with_a_music_file() {
         -18.0,
         &f64s(&tl["music"]["beats_s"]),
         &f64s(&tl["music"]["downbeats_s"]),
+    );
+    // The hand-off: the three cut lists read back by OpenTimelineIO equal the timeline the render followed,
+    // frame for frame, and the report shows a picture of every clip in a real browser.
+    let found = export_check::check_exports(&out, &tl, &film.canonicalize().unwrap(), 0);
+    assert_eq!(found.len(), 3, "OTIO, EDL and FCPXML (24 fps) all checked");
+    let page = work.join("report/index.html");
+    let clips = export_check::clip_segments(&tl).count();
+    assert_eq!(browser::broken_images(&page), (clips + clips.min(9), 0));
+    let png = d.path().join("report.png");
+    browser::screenshot(&page, &png, 1280, 2400);
+    let (colours, spread) = browser::png_variety(&png);
+    assert!(
+        colours > 500 && spread > 10.0,
+        "a blank-looking report: {colours} colours"
     );
 }
 

@@ -82,6 +82,9 @@ pub struct Probe {
     pub start_time_s: f64,
     pub size_bytes: Option<u64>,
     pub title: Option<String>,
+    /// The start timecode the file carries (`01:00:00:00`), from the container or a stream, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timecode: Option<String>,
     pub streams: Vec<StreamInfo>,
 }
 
@@ -156,6 +159,10 @@ pub fn parse_probe_json(path: &Path, json: &[u8]) -> Result<Probe> {
         start_time_s: num(&format.start_time).unwrap_or(0.0),
         size_bytes: format.size.as_deref().and_then(|s| s.parse().ok()),
         title: format.tags.title.filter(|t| !t.trim().is_empty()),
+        timecode: format
+            .tags
+            .timecode
+            .or_else(|| raw.streams.iter().find_map(|s| s.tags.timecode.clone())),
         streams: raw.streams.into_iter().map(StreamInfo::from).collect(),
     })
 }
@@ -252,6 +259,8 @@ struct RawTags {
     #[serde(alias = "LANGUAGE")]
     language: Option<String>,
     rotate: Option<String>,
+    #[serde(alias = "TIMECODE")]
+    timecode: Option<String>,
 }
 
 #[derive(Deserialize, Default)]

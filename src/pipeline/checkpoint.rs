@@ -31,6 +31,9 @@ pub struct PipelineCheckpoint {
     /// The input key each completed stage ran with; a different key means the stage must run again.
     #[serde(default)]
     pub stage_keys: BTreeMap<String, String>,
+    /// How long each completed stage took when it last ran, in seconds (for the report).
+    #[serde(default)]
+    pub stage_seconds: BTreeMap<String, f64>,
     #[serde(default)]
     pub proxy_path: Option<String>,
     #[serde(default)]
@@ -54,6 +57,7 @@ impl PipelineCheckpoint {
             vibe: vibe.to_string(),
             stages_complete: Vec::new(),
             stage_keys: BTreeMap::new(),
+            stage_seconds: BTreeMap::new(),
             proxy_path: None,
             keyframe_count: None,
             dialogue_event_count: None,
@@ -88,6 +92,7 @@ impl PipelineCheckpoint {
         for s in Stage::ALL.iter().filter(|s| **s >= stage) {
             self.stages_complete.retain(|n| n != s.name());
             self.stage_keys.remove(s.name());
+            self.stage_seconds.remove(s.name());
             match s {
                 Stage::Proxy => self.proxy_path = None,
                 Stage::Subtitles => self.dialogue_event_count = None,
@@ -154,20 +159,24 @@ pub fn load_checkpoint(work_dir: &Path) -> Option<PipelineCheckpoint> {
             return None;
         }
     };
-    match serde_json::from_slice::<PipelineCheckpoint>(&bytes) {
-        Ok(c) if c.schema_version == SCHEMA_VERSION => Some(c),
-        Ok(c) => {
-            tracing::warn!(
-                "{}: checkpoint format {} is not this version's ({SCHEMA_VERSION}); starting fresh",
-                path.display(),
-                c.schema_version
-            );
+    match parse_checkpoint(&bytes) {
+        Ok(c) => Some(c),
+        Err(why) => {
+            tracing::warn!("{}: {why}; starting fresh", path.display());
             None
         }
-        Err(e) => {
-            tracing::warn!("{}: checkpoint is damaged ({e}); starting fresh", path.display());
-            None
-        }
+    }
+}
+
+/// `load_checkpoint` without the file (and what the fuzz target calls): the checkpoint, or why it is unusable.
+pub fn parse_checkpoint(bytes: &[u8]) -> Result<PipelineCheckpoint, String> {
+    match serde_json::from_slice::<PipelineCheckpoint>(bytes) {
+        Ok(c) if c.schema_version == SCHEMA_VERSION => Ok(c),
+        Ok(c) => Err(format!(
+            "checkpoint format {} is not this version's ({SCHEMA_VERSION})",
+            c.schema_version
+        )),
+        Err(e) => Err(format!("checkpoint is damaged ({e})")),
     }
 }
 

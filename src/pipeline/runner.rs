@@ -15,13 +15,15 @@ use crate::error::{IoContext, Result};
 use crate::media::Tools;
 
 /// What a run did, for the caller and for tests (the proof that a resume skipped work).
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Default)]
 pub struct RunOutcome {
     pub ran: Vec<Stage>,
     pub skipped: Vec<Stage>,
     /// The last stage that completed in this run or before it.
     pub last_complete: Option<Stage>,
     pub work_dir: PathBuf,
+    /// The work dir, still locked: the hand-off after the run (exports, report) writes there too.
+    pub lock: Option<WorkDir>,
 }
 
 /// The stages a run covers: everything up to `until`, or only assembly and conform when rendering a manifest.
@@ -96,12 +98,15 @@ pub fn run(cfg: &RunConfig, tools: &Tools, cancel: &Cancel, reporter: &mut dyn R
             let started = Instant::now();
             let summary = stages::run(stage, &ctx, &mut ckpt, reporter.progress())?;
             ckpt.mark_stage_complete_with_key(stage, &planned.key);
+            ckpt.stage_seconds
+                .insert(stage.name().to_string(), started.elapsed().as_secs_f64());
             save_checkpoint(&ckpt, work.root()).at(work.root(), "cannot save the checkpoint")?;
             reporter.stage_finished(stage, started.elapsed(), &summary);
             outcome.ran.push(stage);
         }
         outcome.last_complete = Some(stage);
     }
+    outcome.lock = Some(work);
     Ok(outcome)
 }
 

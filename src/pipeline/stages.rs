@@ -120,15 +120,12 @@ fn file_hash(path: &std::path::Path) -> Result<String> {
 fn manifest_key(path: &std::path::Path) -> Result<String> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, "cannot read", e))?;
     // The parsed manifest, so the defaults assembly writes back on save do not count as an edit either.
-    let mut value = match manifest::Manifest::parse(&text, None) {
-        Ok(m) => serde_json::to_value(&m).unwrap_or_default(),
-        Err(_) => serde_json::Value::String(text),
-    };
-    if let Some(obj) = value.as_object_mut() {
-        obj.remove("music_bed");
-        obj.remove("bpm_grid");
-    }
-    Ok(blake3::hash(value.to_string().as_bytes()).to_hex().to_string())
+    Ok(match manifest::Manifest::parse(&text, None) {
+        Ok(m) => m.decisions_key(),
+        Err(_) => blake3::hash(serde_json::Value::String(text).to_string().as_bytes())
+            .to_hex()
+            .to_string(),
+    })
 }
 
 /// Size and modification time: a changed music file is analysed again without hashing megabytes each run.

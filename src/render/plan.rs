@@ -185,6 +185,7 @@ mod tests {
             film_audio: vec![],
             cuts: 0,
             cuts_on_beat: 0,
+            manifest_key: None,
         }
     }
 

@@ -176,6 +176,9 @@ pub struct Timeline {
     /// How many cuts were asked to land on a beat, and how many do (within one frame).
     pub cuts: usize,
     pub cuts_on_beat: usize,
+    /// Which manifest this was built from (`Manifest::decisions_key`), so an export can tell a stale timeline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manifest_key: Option<String>,
 }
 
 impl Timeline {
@@ -310,6 +313,7 @@ pub fn build(m: &Manifest, vibe: &Vibe, rate: Rate, film: &Film, bed: &Bed) -> T
         film_audio: vec![],
         cuts: 0,
         cuts_on_beat: 0,
+        manifest_key: Some(m.decisions_key()),
         video,
     };
     (tl.cuts, tl.cuts_on_beat) = beat_alignment(&tl.video, &grid, fps);

@@ -217,6 +217,17 @@ fn default_anchor_source() -> AnchorSource {
 }
 
 impl Manifest {
+    /// A hash of the decisions: everything but what assembly itself writes back (`music_bed`, `bpm_grid`), so
+    /// a render does not count as an edit.
+    pub fn decisions_key(&self) -> String {
+        let mut value = serde_json::to_value(self).unwrap_or_default();
+        if let Some(obj) = value.as_object_mut() {
+            obj.remove("music_bed");
+            obj.remove("bpm_grid");
+        }
+        blake3::hash(value.to_string().as_bytes()).to_hex().to_string()
+    }
+
     /// Read and check a manifest. With `film_duration_s`, clip and anchor times past the film's end are errors.
     /// Every problem is reported at once, each with its JSON path (exit 2).
     pub fn load(path: &Path, film_duration_s: Option<f64>) -> Result<Manifest> {

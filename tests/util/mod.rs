@@ -1,6 +1,8 @@
 //! Test harness: make synthetic films with FFmpeg, run `cinecut`, look at the work dir.
 #![allow(dead_code)]
 
+pub mod browser;
+pub mod export_check;
 pub mod jamendo_stub;
 pub mod llama;
 pub mod picture_check;
@@ -59,6 +61,53 @@ pub fn srt(dir: &Path, name: &str) -> PathBuf {
     let p = dir.join(name);
     std::fs::write(&p, "1\n00:00:01,000 --> 00:00:02,500\nHello there.\n\n").unwrap();
     p
+}
+
+/// A TRAILER_MANIFEST.json for `film` (a name beside it) with clips `(start, end, act, transition)`, plus the
+/// fields in `extra`; written as `dir/cut.json`.
+pub fn write_manifest(dir: &Path, film: &str, clips: &[(f64, f64, &str, &str)], extra: serde_json::Value) -> PathBuf {
+    let clips: Vec<serde_json::Value> = clips
+        .iter()
+        .map(|(a, b, act, t)| {
+            serde_json::json!({"source_start_s": a, "source_end_s": b, "beat_type": "money_shot", "act": act,
+                "transition": t})
+        })
+        .collect();
+    let mut m = serde_json::json!({"source_file": film, "vibe": "drama", "title": "Colour Test", "clips": clips});
+    for (k, v) in extra.as_object().unwrap() {
+        m[k] = v.clone();
+    }
+    let path = dir.join("cut.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&m).unwrap()).unwrap();
+    path
+}
+
+/// A film whose frame `k` has grey level `grey_of_frame(k)` (lossless), at `rate` ("24", "30000/1001"), with a tone.
+pub fn grey_count_film(path: &Path, rate: &str, secs: u32) {
+    ffmpeg_line(&format!(
+        "-f lavfi -i color=c=black:s=64x48:r={rate}:d={secs},format=gray,geq=lum='20+5*mod(N\\,40)' \
+         -f lavfi -i sine=f=220:r=48000:d={secs} -map 0:v -map 1:a -pix_fmt yuv420p -c:v libx264 -qp 0 \
+         -preset ultrafast -c:a aac -shortest {}",
+        path.display()
+    ));
+}
+
+pub fn grey_of_frame(k: u64) -> f64 {
+    20.0 + 5.0 * (k % 40) as f64
+}
+
+/// Each frame's mean luma, from a small decode.
+pub fn mean_lumas(video: &Path) -> Vec<f64> {
+    let o = Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-i"])
+        .arg(video)
+        .args(["-vf", "scale=8:6:flags=area", "-f", "rawvideo", "-pix_fmt", "gray", "-"])
+        .output()
+        .unwrap();
+    o.stdout
+        .chunks(48)
+        .map(|f| f.iter().map(|&p| p as f64).sum::<f64>() / 48.0)
+        .collect()
 }
 
 pub struct Run {
