@@ -19,7 +19,7 @@ use super::spans::{self, Second, StorySpans};
 use super::subtitles::DialogueEvent;
 use crate::cancel::Cancel;
 use crate::error::{Error, IoContext, Result};
-use crate::media::escape::filter_value;
+use crate::media::escape::{filter_value, image2_pattern};
 use crate::media::{FfCommand, Tools};
 use crate::pipeline::workdir::WorkDir;
 use crate::pipeline::{Progress, Unit};
@@ -202,7 +202,7 @@ fn write_images(tools: &Tools, work: &WorkDir, proxy: &Path, wanted: &BTreeSet<u
         .input(proxy)
         .arg2("-filter_script:v", &script)
         .args(["-map", "0:v", "-fps_mode", "passthrough", "-q:v", "3", "-f", "image2"])
-        .output(part.join("out_%06d.jpg"))
+        .output(image2_pattern(&part, "out_%06d.jpg"))
         .run(cancel, &mut |_| {})?;
     std::fs::remove_file(&script).at(&script, "cannot remove")?;
     // FFmpeg numbers its outputs 1, 2, 3… in frame order; give each the proxy frame it came from.

@@ -33,9 +33,37 @@ pub fn drawtext_text(s: &str) -> String {
     format!("expansion=none:text={}", filter_value(s))
 }
 
+/// The image2 muxer's numbered-file pattern `dir/name` (`name` holds the `%0Nd`): image2 reads `%` sequences in
+/// the whole path, so a `%` in the folder's name is doubled to stand for itself.
+pub fn image2_pattern(dir: &std::path::Path, name: &str) -> std::path::PathBuf {
+    #[cfg(unix)]
+    let dir = {
+        use std::os::unix::ffi::{OsStrExt, OsStringExt};
+        let mut bytes = Vec::new();
+        for &b in dir.as_os_str().as_bytes() {
+            bytes.push(b);
+            if b == b'%' {
+                bytes.push(b'%');
+            }
+        }
+        std::path::PathBuf::from(std::ffi::OsString::from_vec(bytes))
+    };
+    #[cfg(not(unix))]
+    let dir = std::path::PathBuf::from(dir.to_string_lossy().replace('%', "%%"));
+    dir.join(name)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn image2_patterns_keep_a_percent_in_the_folder_literal() {
+        assert_eq!(
+            image2_pattern(std::path::Path::new("/a/50% %s/b"), "out_%06d.jpg"),
+            std::path::Path::new("/a/50%% %%s/b/out_%06d.jpg")
+        );
+    }
 
     #[test]
     fn plain_text_is_unchanged() {

@@ -273,3 +273,102 @@ pub fn set_mp4_rotation_90(path: &Path) {
     }
     std::fs::write(path, bytes).unwrap();
 }
+
+const FILM_S: u32 = 72;
+/// Lines of dialogue, one every 9 s from 3 s.
+const LINES: [&str; 8] = [
+    "We have to leave the city tonight.",
+    "Nobody gets out of here alive.",
+    "I know what you did last winter.",
+    "Run! They are right behind us!",
+    "Trust me, this is the only way.",
+    "The machine is waking up.",
+    "Hold the door, hold it!",
+    "It is over. We made it home.",
+];
+
+/// A 72 s film with dialogue and music, for whole runs: 12 shots of different generated pictures, a thumping pulse and pink noise under 8 espeak-ng
+/// voices at the subtitles' times. Returns the film and its SRT.
+pub fn talking_film(dir: &Path, name: &str) -> (PathBuf, PathBuf) {
+    const SOURCES: [&str; 6] = [
+        "testsrc2=s=320x180:r=24",
+        "mandelbrot=s=320x180:r=24",
+        "smptehdbars=s=320x180:r=24",
+        "cellauto=s=320x180:r=24:rule=30",
+        "gradients=s=320x180:r=24:speed=0.03",
+        "rgbtestsrc=s=320x180:r=24",
+    ];
+    const SHOTS: usize = 12;
+    let shot_s = FILM_S as usize / SHOTS;
+    let mut args: Vec<String> = Vec::new();
+    let mut graph = String::new();
+    for i in 0..SHOTS {
+        args.extend(["-f", "lavfi", "-i", SOURCES[i % SOURCES.len()]].map(String::from));
+        graph.push_str(&format!(
+            "[{i}:v]trim=duration={shot_s},setpts=PTS-STARTPTS,format=yuv420p,setsar=1[s{i}];"
+        ));
+    }
+    graph.extend((0..SHOTS).map(|i| format!("[s{i}]")));
+    graph.push_str(&format!("concat=n={SHOTS}[v];"));
+    // Music: a decaying 80 Hz thump every half second, and some noise.
+    args.extend(
+        [
+            "-f",
+            "lavfi",
+            "-i",
+            &format!("aevalsrc=0.5*sin(2*PI*80*t)*exp(-12*mod(t\\,0.5)):s=48000:d={FILM_S}"),
+            "-f",
+            "lavfi",
+            "-i",
+            &format!("anoisesrc=color=pink:amplitude=0.05:sample_rate=48000:d={FILM_S}"),
+        ]
+        .map(String::from),
+    );
+    let music = SHOTS;
+    let mut mix = format!("[{music}:a][{}:a]", music + 1);
+    let mut cues = Vec::new();
+    for (i, line) in LINES.iter().enumerate() {
+        let wav = dir.join(format!("{name}-line{i}.wav"));
+        let st = Command::new("espeak-ng")
+            .args(["-s", "150", "-w"])
+            .arg(&wav)
+            .arg(line)
+            .status()
+            .expect("espeak-ng (make test installs it)");
+        assert!(st.success());
+        args.extend(["-i".to_string(), wav.to_string_lossy().into_owned()]);
+        let at_ms = 3_000 + 9_000 * i;
+        let input = music + 2 + i;
+        graph.push_str(&format!(
+            "[{input}:a]aresample=48000,aformat=channel_layouts=stereo,adelay={at_ms}|{at_ms}[l{i}];"
+        ));
+        mix.push_str(&format!("[l{i}]"));
+        let (a, b) = (at_ms as f64 / 1000.0, at_ms as f64 / 1000.0 + 2.6);
+        cues.push(format!("{}\n{} --> {}\n{line}\n", i + 1, srt_time(a), srt_time(b)));
+    }
+    graph.push_str(&format!(
+        "{mix}amix=inputs={}:duration=first:normalize=0,aformat=channel_layouts=stereo[a]",
+        LINES.len() + 2
+    ));
+    let film = dir.join(format!("{name}.mp4"));
+    let mut all: Vec<&str> = args.iter().map(String::as_str).collect();
+    all.extend(["-filter_complex", &graph, "-map", "[v]", "-map", "[a]"]);
+    let secs = FILM_S.to_string();
+    all.extend(["-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-t", &secs]);
+    all.push(film.to_str().unwrap());
+    ffmpeg(&all);
+    let srt = dir.join(format!("{name}.srt"));
+    std::fs::write(&srt, cues.join("\n")).unwrap();
+    (film, srt)
+}
+
+fn srt_time(t: f64) -> String {
+    let ms = (t * 1000.0).round() as u64;
+    format!(
+        "{:02}:{:02}:{:02},{:03}",
+        ms / 3_600_000,
+        ms / 60_000 % 60,
+        ms / 1000 % 60,
+        ms % 1000
+    )
+}

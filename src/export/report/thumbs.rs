@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::cancel::Cancel;
 use crate::error::{IoContext, Result};
-use crate::media::escape::filter_value;
+use crate::media::escape::{filter_value, image2_pattern};
 use crate::media::{FfCommand, Tools};
 use crate::render::timeline::Timeline;
 
@@ -64,7 +64,7 @@ pub fn extract(tools: &Tools, trailer: &Path, picks: &[Pick], report_dir: &Path,
     }
     // Frames come out in trailer order and picks are in trailer order, so output image k is pick k. The image2
     // muxer numbers them; we rename to the clip's number afterwards (they are equal unless a clip has no frame).
-    let pattern: PathBuf = dir.join("frame-%04d.jpg");
+    let pattern: PathBuf = image2_pattern(&dir, "frame-%04d.jpg");
     let graph = format!(
         "select=expr={},scale=w={WIDTH}:h=-2:flags=bicubic,format=yuvj420p",
         filter_value(&select_expr(picks))
