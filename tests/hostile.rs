@@ -117,7 +117,11 @@ fn hostile_paths_titles_and_lines_render_as_typed() {
     assert_eq!(m["title"], TITLE);
     let dialogue = read_json(&work.join("dialogue.json"));
     assert!(
-        dialogue["events"].as_array().unwrap().iter().any(|e| e["text"] == CLEAN_LINE),
+        dialogue["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["text"] == CLEAN_LINE),
         "the line as typed: {}",
         dialogue["events"][0]
     );

@@ -259,11 +259,11 @@ fn killed_anywhere_and_resumed_gives_the_uninterrupted_trailer() {
          run; kills by what ran when they struck (stages 1-8, then the hand-off): {by_stage:?}",
         killed / 5
     );
-    // Kills struck in every stage and the hand-off, given enough of them (a stage of a few milliseconds can be
-    // missed: a kill aimed at it lands in the next).
+    // Kills spread over the stages and the hand-off (a stage of a few milliseconds is often missed: a kill aimed
+    // at it lands in the next; 60 kills usually strike all nine).
     let states = by_stage.iter().filter(|&&n| n > 0).count();
     assert!(
-        states >= 6.min(kills / 2),
+        states >= (kills / 4).clamp(1, 6),
         "kills only in {states} states: {by_stage:?}"
     );
 }
