@@ -9,15 +9,15 @@ use crate::analyze::openai::EndpointConfig;
 use crate::cancel::Cancel;
 use crate::cli::Args;
 use crate::error::{Error, Result};
-use crate::ingest::dialogue::{SubtitleSource, find_source};
-use crate::media::{Probe, Rate, Tools, probe};
+use crate::ingest::dialogue::{self, SubtitleSource, find_source};
+use crate::media::{Probe, Rate, StreamInfo, Tools, probe};
 use crate::pipeline::{Stage, workdir::default_work_dir};
 use crate::render::format::Resolution;
 use crate::render::grade::{self, Lut};
 use crate::sound::music::{self, MusicTrack};
 use crate::story::Vibe;
 use crate::story::manifest::Manifest;
-use crate::story::plan::Length;
+use crate::story::plan::{Length, MIN_LENGTH_S};
 
 #[derive(Debug, Clone)]
 pub struct RunConfig {
@@ -111,23 +111,29 @@ impl RunConfig {
         };
         let source = readable_file(&video, "film", "check the path; pass the film file itself")?;
         let subtitle = match &args.subtitle {
-            Some(s) => Some(readable_file(
-                s,
-                "subtitle file",
-                "check the path given to -s/--subtitle",
-            )?),
+            Some(s) => {
+                let path = readable_file(
+                    s,
+                    "subtitle file",
+                    "check the path given to -s/--subtitle, or leave -s out for a picture-led trailer",
+                )?;
+                // Now, not after the proxy: a file that is not subtitles should cost a second, not a decode.
+                dialogue::check_file(&path)?;
+                Some(path)
+            }
             None => None,
         };
         let vibe = Vibe::parse(&vibe_name)?;
 
         let probe = probe(tools, &source, cancel)?;
-        if probe.video().is_none() {
+        let Some(picture) = probe.video() else {
             return Err(Error::bad_input(
                 &source,
                 "has no video stream (only audio or data)",
                 "pass the film's video file, not its soundtrack",
             ));
-        }
+        };
+        check_shape(&source, picture)?;
 
         // A manifest to render is checked whole now, with the film's length, before any work starts.
         if let Some(m) = &manifest {
@@ -183,6 +189,10 @@ impl RunConfig {
         } else {
             args.until.unwrap_or(Stage::Conform)
         };
+        if manifest.is_none() {
+            check_length(&source, &probe, until, args.length.target_s(vibe))?;
+        }
+        let resolution = args.resolution.or_else(|| fit_huge(&source, picture));
         Ok(RunConfig {
             source,
             subtitles,
@@ -204,7 +214,7 @@ impl RunConfig {
             vision,
             text_context: args.text_context as usize,
             tagline: args.tagline.clone(),
-            resolution: args.resolution,
+            resolution,
             fps: args.fps,
             grade,
             preset: args.preset.clone(),
@@ -276,6 +286,85 @@ fn readable_file(path: &Path, what: &str, fix: &str) -> Result<PathBuf> {
         return Err(Error::bad_input(&abs, format!("the {what} is empty (0 bytes)"), fix));
     }
     Ok(abs)
+}
+
+/// The shortest film the analysis takes: the proxy keeps two frames a second, and needs at least two.
+const MIN_ANALYSIS_S: f64 = 1.0;
+/// The largest side of a trailer made at the film's own size: `--resolution`'s bound, and half of H.264's
+/// (x264 refuses pictures over 16384 pixels a side, and the proxy of an extreme shape grows past that too).
+pub const MAX_SIDE: u32 = 8192;
+/// A picture more than this many times wider than high (or higher than wide) is not a film.
+const MAX_ASPECT: f64 = 10.0;
+
+/// The film is long enough for what the run does: a second for the analysis, the shortest trailer's length for
+/// a trailer. Shorter than the trailer asked for is allowed (with a warning): the trailer is the best the film
+/// has, and shorter.
+fn check_length(source: &Path, probe: &Probe, until: Stage, target_s: f64) -> Result<()> {
+    let secs = probe.duration();
+    let too_short = if probe.video().and_then(|v| v.nb_frames) == Some(1) {
+        Some("only one frame".to_string())
+    } else {
+        secs.filter(|&d| d < MIN_ANALYSIS_S)
+            .map(|d| format!("only {d:.2} s long"))
+    };
+    if let Some(what) = too_short {
+        return Err(Error::bad_input(
+            source,
+            format!("the film is {what}: too short to analyse"),
+            "pass the film itself, not a still or a moment of it",
+        ));
+    }
+    let Some(secs) = secs else { return Ok(()) };
+    if until >= Stage::Narrative && secs < MIN_LENGTH_S {
+        return Err(Error::bad_input(
+            source,
+            format!(
+                "the film is only {secs:.1} s long; the shortest trailer is {MIN_LENGTH_S} s, cut from a longer film"
+            ),
+            "pass the whole film (or add --until structural to only analyse this one)",
+        ));
+    }
+    if until >= Stage::Narrative && secs < target_s {
+        tracing::warn!(
+            "{}: the film ({secs:.1} s) is shorter than the {target_s:.0} s asked for; the trailer will be shorter \
+             (pass a shorter --length to choose its length)",
+            source.display()
+        );
+    }
+    Ok(())
+}
+
+/// A picture of a film's shape: not a strip a few pixels high, whose proxy no encoder would take.
+fn check_shape(source: &Path, picture: &StreamInfo) -> Result<()> {
+    let Some((w, h)) = picture.display_size().filter(|&(w, h)| w > 0 && h > 0) else {
+        return Ok(());
+    };
+    let aspect = w as f64 / h as f64;
+    if !(1.0 / MAX_ASPECT..=MAX_ASPECT).contains(&aspect) {
+        return Err(Error::bad_input(
+            source,
+            format!("the picture is {w}x{h}, not a film's shape (CineCut takes 1:{MAX_ASPECT} to {MAX_ASPECT}:1)"),
+            "crop or scale it to a normal shape first, e.g. ffmpeg -i FILM -vf crop=ih*16/9:ih FILM_16x9.mp4",
+        ));
+    }
+    Ok(())
+}
+
+/// A film larger than `MAX_SIDE` a side, with no `--resolution`, is made to fit inside it (with a warning).
+fn fit_huge(source: &Path, picture: &StreamInfo) -> Option<Resolution> {
+    let (w, h) = picture.display_size()?;
+    if w <= MAX_SIDE && h <= MAX_SIDE {
+        return None;
+    }
+    tracing::warn!(
+        "{}: the picture is {w}x{h}, larger than the {MAX_SIDE} pixels a side CineCut renders; the trailer is made \
+         to fit {MAX_SIDE}x{MAX_SIDE} (pass --resolution, e.g. 2160p, for another size)",
+        source.display()
+    );
+    Some(Resolution::Fit {
+        width: MAX_SIDE,
+        height: MAX_SIDE,
+    })
 }
 
 /// The film and vibe a manifest names (`source_file` may be relative to the manifest).

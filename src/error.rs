@@ -53,6 +53,15 @@ pub enum Error {
         source: io::Error,
     },
 
+    /// The disk holding `path` filled up while writing there (the work dir or the output). Exit 1: nothing is
+    /// wrong with the input, and the same command resumes once there is room.
+    #[error(
+        "{}: no space left on its disk ({detail})\n  fix: free some space there, or pass --work-dir (and -o) on a disk \
+         with more room; then run the same command again",
+        path.display()
+    )]
+    DiskFull { path: PathBuf, detail: String },
+
     /// An FFmpeg or ffprobe run failed: what it was for, the command, and the tail of what it said.
     #[error("{what} failed ({status})\n  command: {command}\n  FFmpeg said:\n{tail}")]
     Process {
@@ -89,7 +98,14 @@ impl Error {
         }
     }
 
+    /// A failed file-system operation; a full disk becomes `DiskFull`, which says what to do about it.
     pub fn io(path: impl Into<PathBuf>, action: &'static str, source: io::Error) -> Self {
+        if matches!(source.kind(), io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded) {
+            return Error::DiskFull {
+                path: path.into(),
+                detail: format!("{action}: {source}"),
+            };
+        }
         Error::Io {
             path: path.into(),
             action,

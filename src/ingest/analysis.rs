@@ -20,6 +20,9 @@ use crate::pipeline::{Progress, Unit};
 
 /// Bump when the outputs change shape or meaning; a new version re-runs the stage on resume.
 pub const VERSION: u32 = 3;
+/// Less than this share of the picture decoding is a broken file (a partial download), not a film to make the
+/// best of: it is refused, naming the file. More is analysed as far as it decodes, with a warning.
+const MIN_DECODED_SHARE: f64 = 0.5;
 pub const PROXY: &str = "proxy.mp4";
 pub const PROBE: &str = "probe.json";
 pub const FRAMES: &str = "analysis/frames";
@@ -217,6 +220,17 @@ fn analyse_video(
         ));
     }
     let analysed_s = count as f64 / fps;
+    // The picture's own length where known: a soundtrack running on past it is not a truncated picture.
+    let duration_s = video.duration_s.filter(|d| *d > 0.0).unwrap_or(duration_s);
+    if duration_s > 0.0 && analysed_s < duration_s * MIN_DECODED_SHARE {
+        return Err(Error::bad_input(
+            &source.path,
+            format!(
+                "only {analysed_s:.1} s of its {duration_s:.1} s could be decoded: the file is truncated or damaged"
+            ),
+            "re-download or re-export the film (check that it plays to the end)",
+        ));
+    }
     if duration_s > 0.0 && analysed_s < duration_s * 0.95 {
         tracing::warn!(
             "{}: only {analysed_s:.1} s of {duration_s:.1} s could be decoded; the file may be truncated. \

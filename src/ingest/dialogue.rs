@@ -148,6 +148,29 @@ impl Dialogue {
     }
 }
 
+/// Refuse a subtitle file given with `-s` that is not subtitles at all (binary data, prose, another format), at
+/// startup; the stage parses it again for real.
+pub fn check_file(path: &Path) -> Result<()> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, "cannot read the subtitles", e))?;
+    parse(&bytes, extension(path).as_deref(), &path.display().to_string()).map(|_| ())
+}
+
+fn extension(path: &Path) -> Option<String> {
+    path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase())
+}
+
+fn parse(bytes: &[u8], hint: Option<&str>, origin: &str) -> Result<subtitles::ParsedSubtitles> {
+    subtitles::parse_bytes(bytes, hint).map_err(|why| {
+        // The parser's own sentence may start the same way; say it once.
+        let why = why.strip_prefix("this is not a subtitle file: ").unwrap_or(&why);
+        Error::bad_input(
+            PathBuf::from(origin),
+            format!("is not a subtitle file: {why}"),
+            "pass an SRT, ASS/SSA or WebVTT file with -s",
+        )
+    })
+}
+
 pub fn run(tools: &Tools, probe: &Probe, source: &SubtitleSource, work: &WorkDir, cancel: &Cancel) -> Result<Dialogue> {
     let (bytes, hint, origin) = match source {
         SubtitleSource::None { reason } => {
@@ -164,8 +187,7 @@ pub fn run(tools: &Tools, probe: &Probe, source: &SubtitleSource, work: &WorkDir
         }
         SubtitleSource::File { path } => {
             let bytes = std::fs::read(path).map_err(|e| Error::io(path, "cannot read the subtitles", e))?;
-            let ext = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase());
-            (bytes, ext, path.display().to_string())
+            (bytes, extension(path), path.display().to_string())
         }
         SubtitleSource::Embedded { stream_index, codec } => {
             // ASS keeps speaker names and styling; everything else converts cleanly to SRT.
@@ -186,13 +208,7 @@ pub fn run(tools: &Tools, probe: &Probe, source: &SubtitleSource, work: &WorkDir
             )
         }
     };
-    let parsed = subtitles::parse_bytes(&bytes, hint.as_deref()).map_err(|why| {
-        Error::bad_input(
-            PathBuf::from(&origin),
-            format!("is not a subtitle file: {why}"),
-            "pass an SRT, ASS/SSA or WebVTT file with -s",
-        )
-    })?;
+    let parsed = parse(&bytes, hint.as_deref(), &origin)?;
     let mut warnings: Vec<String> = parsed.warnings.iter().map(|w| w.to_string()).collect();
     if !matches!(parsed.encoding, "UTF-8") {
         warnings.insert(

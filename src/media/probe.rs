@@ -45,6 +45,10 @@ pub struct StreamInfo {
     pub frame_rate: Option<(u32, u32)>,
     pub nb_frames: Option<u64>,
     pub bits_per_raw_sample: Option<u32>,
+    /// How the picture was scanned, as ffprobe names it: `progressive`, or `tt`, `bb`, `tb`, `bt` (interlaced,
+    /// which field first); `None` when the stream does not say.
+    #[serde(default)]
+    pub field_order: Option<String>,
     /// Colour description as ffprobe names it (`bt709`, `smpte170m`, `tv`, `pc`); `None` when untagged.
     #[serde(default)]
     pub color_space: Option<String>,
@@ -63,6 +67,11 @@ pub struct StreamInfo {
 impl StreamInfo {
     pub fn fps(&self) -> Option<f64> {
         self.frame_rate.map(|(n, d)| n as f64 / d as f64)
+    }
+
+    /// Interlaced (fields woven into each frame): shown on a computer or phone as is, motion combs.
+    pub fn interlaced(&self) -> bool {
+        matches!(self.field_order.as_deref(), Some("tt" | "bb" | "tb" | "bt"))
     }
 
     /// Width and height as seen by a viewer: SAR applied, rotation applied.
@@ -223,6 +232,7 @@ impl From<RawStream> for StreamInfo {
             frame_rate: ratio(&r.avg_frame_rate, '/').or_else(|| ratio(&r.r_frame_rate, '/')),
             nb_frames: r.nb_frames.as_deref().and_then(|n| n.parse().ok()),
             bits_per_raw_sample: r.bits_per_raw_sample.as_deref().and_then(|n| n.parse().ok()),
+            field_order: known(r.field_order),
             color_space: known(r.color_space),
             color_range: known(r.color_range),
             color_primaries: known(r.color_primaries),
@@ -291,6 +301,7 @@ struct RawStream {
     start_time: Option<String>,
     nb_frames: Option<String>,
     bits_per_raw_sample: Option<String>,
+    field_order: Option<String>,
     color_space: Option<String>,
     color_range: Option<String>,
     color_primaries: Option<String>,

@@ -32,6 +32,8 @@ pub struct FfCommand {
     args: Vec<OsString>,
     /// What the run is for, for error messages ("making the proxy").
     what: String,
+    /// The files it writes (`output`), to tell a full disk from other failures.
+    outputs: Vec<PathBuf>,
 }
 
 impl FfCommand {
@@ -41,6 +43,7 @@ impl FfCommand {
             program: tools.ffmpeg.clone(),
             args: Vec::new(),
             what: what.into(),
+            outputs: Vec::new(),
         }
         .args(["-hide_banner", "-nostdin", "-nostats", "-loglevel", "warning"])
     }
@@ -50,6 +53,7 @@ impl FfCommand {
             program: tools.ffprobe.clone(),
             args: Vec::new(),
             what: what.into(),
+            outputs: Vec::new(),
         }
         .args(["-hide_banner", "-loglevel", "error"])
     }
@@ -92,7 +96,8 @@ impl FfCommand {
     }
 
     /// An output file, made explicit like `input`.
-    pub fn output(self, path: impl AsRef<OsStr>) -> Self {
+    pub fn output(mut self, path: impl AsRef<OsStr>) -> Self {
+        self.outputs.push(PathBuf::from(path.as_ref()));
         let p = file_arg(path.as_ref());
         self.arg(p)
     }
@@ -106,6 +111,20 @@ impl FfCommand {
             .join(" ")
     }
 
+    /// `to_cmd_string` for an error message: a command of thousands of inputs keeps its head and tail, so the
+    /// message stays readable (the whole line is in the `--verbose` log).
+    fn shown_command(&self) -> String {
+        const KEEP: usize = 1500;
+        let full = self.to_cmd_string();
+        let chars = full.chars().count();
+        if chars <= 3 * KEEP {
+            return full;
+        }
+        let head: String = full.chars().take(2 * KEEP).collect();
+        let tail: String = full.chars().skip(chars - KEEP).collect();
+        format!("{head} … ({} characters left out) … {tail}", chars - 3 * KEEP)
+    }
+
     fn spawn(&self, stdout: Stdio) -> Result<(ChildGuard, JoinHandle<StderrTail>)> {
         tracing::debug!("running: {}", self.to_cmd_string());
         let mut cmd = Command::new(&self.program);
@@ -117,7 +136,7 @@ impl FfCommand {
         let mut child = cmd.spawn().map_err(|e| Error::Process {
             what: self.what.clone(),
             status: format!("could not start: {e}"),
-            command: self.to_cmd_string(),
+            command: self.shown_command(),
             tail: String::new(),
         })?;
         let stderr = child.stderr.take().expect("stderr was piped");
@@ -126,11 +145,25 @@ impl FfCommand {
     }
 
     fn failure(&self, status: String, tail: &StderrTail) -> Error {
+        let tail = tail.text();
+        // FFmpeg says "No space left on device" in words only; the disk itself says it in numbers.
+        if let Some(dir) = self.outputs.iter().filter_map(|o| o.parent()).find(|d| nearly_full(d)) {
+            let said = tail
+                .lines()
+                .rev()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or_default()
+                .trim();
+            return Error::DiskFull {
+                path: dir.to_path_buf(),
+                detail: format!("{} failed ({status}): {said}", self.what),
+            };
+        }
         Error::Process {
             what: self.what.clone(),
             status,
-            command: self.to_cmd_string(),
-            tail: tail.text(),
+            command: self.shown_command(),
+            tail,
         }
     }
 
@@ -379,6 +412,33 @@ fn die_with_parent(cmd: &mut Command) {
 #[cfg(not(target_os = "linux"))]
 fn die_with_parent(_cmd: &mut Command) {}
 
+/// Less than 1 MiB free for us on the disk holding `dir`: what a write that just failed there ran into.
+#[cfg(unix)]
+#[allow(
+    clippy::unnecessary_cast,
+    reason = "statvfs's counts are narrower than u64 on 32-bit targets"
+)]
+fn nearly_full(dir: &std::path::Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    const ROOM: u64 = 1 << 20;
+    let Ok(c) = std::ffi::CString::new(dir.as_os_str().as_bytes()) else {
+        return false;
+    };
+    let mut st = std::mem::MaybeUninit::<libc::statvfs>::uninit();
+    // SAFETY: `c` is a valid C string and `st` is written by statvfs before it is read.
+    if unsafe { libc::statvfs(c.as_ptr(), st.as_mut_ptr()) } != 0 {
+        return false;
+    }
+    // SAFETY: statvfs returned 0, so it filled `st`.
+    let st = unsafe { st.assume_init() };
+    (st.f_bavail as u64).saturating_mul(st.f_frsize as u64) < ROOM
+}
+
+#[cfg(not(unix))]
+fn nearly_full(_dir: &std::path::Path) -> bool {
+    false
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -406,6 +466,25 @@ mod tests {
         assert_eq!(shell_quote("-c:v"), "-c:v");
         assert_eq!(shell_quote("a b"), "'a b'");
         assert_eq!(shell_quote("it's"), r"'it'\''s'");
+    }
+
+    #[test]
+    fn a_command_of_thousands_of_inputs_is_shortened_in_errors() {
+        let tools = Tools {
+            ffmpeg: "ffmpeg".into(),
+            ffprobe: "ffprobe".into(),
+            version: "5.1".into(),
+        };
+        let mut cmd = FfCommand::ffmpeg(&tools, "cutting");
+        for i in 0..10_000 {
+            cmd = cmd.arg2("-ss", i.to_string()).input("/w/film.mp4");
+        }
+        let shown = cmd.output("/w/out.wav").shown_command();
+        assert!(shown.chars().count() < 5000, "{} characters", shown.len());
+        assert!(shown.starts_with("ffmpeg -hide_banner") && shown.ends_with("-i /w/film.mp4 /w/out.wav"));
+        assert!(shown.contains("characters left out"));
+        let small = FfCommand::ffmpeg(&tools, "x").input("/a.mp4");
+        assert_eq!(small.shown_command(), small.to_cmd_string());
     }
 
     #[test]

@@ -47,7 +47,15 @@ impl WorkDir {
             .create(true)
             .truncate(false)
             .open(&lock_path)
-            .at(&lock_path, "cannot open the work-dir lock")?;
+            .map_err(|e| match e.kind() {
+                // A work dir from another user, or on a read-only disk: the user's to fix, before any work.
+                io::ErrorKind::PermissionDenied | io::ErrorKind::ReadOnlyFilesystem => Error::bad_input(
+                    root,
+                    format!("cannot write in the work dir: {e}"),
+                    "make it writable (chmod u+w), or pass --work-dir DIR on a disk you can write to",
+                ),
+                _ => Error::io(&lock_path, "cannot open the work-dir lock", e),
+            })?;
         match lock.try_lock() {
             Ok(()) => {}
             Err(fs::TryLockError::WouldBlock) => {

@@ -101,6 +101,7 @@ pub fn run(
         colour: &colour,
         lut: lut.as_ref().map(|(p, k)| (p.as_path(), k.as_str())),
         source_pixels: video.width.unwrap_or(0) as u64 * video.height.unwrap_or(0) as u64,
+        deinterlace: video.interlaced(),
     };
     let pieces = plan::pieces(&tl);
     progress.start(tl.frames, Unit::Items("frames"));

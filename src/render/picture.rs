@@ -25,6 +25,8 @@ use crate::pipeline::workdir::{PartFile, WorkDir, atomic_write};
 /// Bump when the pixels of the same piece change.
 pub const VERSION: u32 = 1;
 pub const PIECES: &str = "render/pieces";
+/// One frame out per frame in, at the film's rate; only frames flagged interlaced are touched.
+const DEINTERLACE: &str = "bwdif=mode=send_frame:parity=auto:deint=interlaced";
 
 /// How every piece is rendered.
 pub struct Settings<'a> {
@@ -47,6 +49,9 @@ pub struct Settings<'a> {
     pub lut: Option<(&'a Path, &'a str)>,
     /// The film's own pixel count: when the trailer is larger, the grade runs before the upscale (fewer pixels).
     pub source_pixels: u64,
+    /// The film is interlaced: its frames are deinterlaced first (a trailer is progressive, and woven fields
+    /// comb on every movement).
+    pub deinterlace: bool,
 }
 
 impl Settings<'_> {
@@ -54,7 +59,7 @@ impl Settings<'_> {
     pub fn key(&self, piece: &Piece) -> String {
         // Black and the title card use neither the film nor the grade.
         let film = piece.recipe.graded();
-        let key = serde_json::json!({
+        let mut key = serde_json::json!({
             "v": VERSION,
             "piece": piece,
             "source": film.then_some((self.source, &self.source_id, self.source_fps)),
@@ -64,6 +69,10 @@ impl Settings<'_> {
             "x264": (self.preset, CRF, self.ffmpeg_version),
             "colour": self.colour.output_args(),
         });
+        // Only when set, so the pieces of every progressive film keep their names.
+        if film && self.deinterlace {
+            key["deinterlace"] = DEINTERLACE.into();
+        }
         blake3::hash(key.to_string().as_bytes()).to_hex()[..32].to_string()
     }
 
@@ -314,8 +323,13 @@ fn black(s: &Settings, n: u64) -> String {
 fn window_chain(input: usize, w: &Window, n: u64, s: &Settings, with_grade: bool) -> String {
     // Frames past the film's end (or the window's) repeat the last one, so the piece keeps its length.
     let frames = format!(
-        "[{input}:v:0]setpts=PTS-STARTPTS,fps={},trim=end_frame={},\
+        "[{input}:v:0]{}setpts=PTS-STARTPTS,fps={},trim=end_frame={},\
          tpad=start_mode=clone:start={}:stop_mode=clone:stop=-1,trim=end_frame={n},setpts=PTS-STARTPTS",
+        if s.deinterlace {
+            format!("{DEINTERLACE},")
+        } else {
+            String::new()
+        },
         s.rate.ffmpeg(),
         w.real.max(1),
         w.hold_before,

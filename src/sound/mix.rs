@@ -41,6 +41,8 @@ const START_FADE_S: f64 = 0.05;
 /// Fades at every piece's edges, so a cut in the film's sound never clicks.
 const EDGE_FADE_S: f64 = 0.005;
 const VOICE_FADE_S: f64 = 0.03;
+/// Inputs per FFmpeg command when cutting the sound's pieces (each input holds the file open).
+const MAX_INPUTS: usize = 200;
 /// Fade at a join where a short track loops.
 const LOOP_FADE_S: f64 = 0.01;
 
@@ -221,16 +223,18 @@ fn cut_pieces(tools: &Tools, tl: &Timeline, source: &Path, dir: &Path, cancel: &
         .map(|j| (source, j))
         .chain(music.iter().map(|j| (music_file.as_path(), j)))
         .collect();
-    if !jobs.is_empty() {
+    // A bounded number of inputs per command: each is an open file, and a manifest of a thousand clips would
+    // pass the open-file limit (1024 on many systems) in one.
+    for chunk in jobs.chunks(MAX_INPUTS) {
         let mut cmd = FfCommand::ffmpeg(tools, "cutting the trailer's sound from the film and the music");
         // A little extra past each piece: `fitted` trims to the exact sample count.
-        for (file, (_, from, len)) in &jobs {
+        for (file, (_, from, len)) in chunk {
             cmd = cmd
                 .arg2("-ss", format!("{:.6}", from.max(0.0)))
                 .arg2("-t", format!("{:.6}", len + 0.1))
                 .input(file);
         }
-        for (k, (_, (out, _, _))) in jobs.iter().enumerate() {
+        for (k, (_, (out, _, _))) in chunk.iter().enumerate() {
             cmd = cmd
                 .arg2("-map", format!("{k}:a:0"))
                 .args(["-ac", "2", "-ar", &RATE.to_string(), "-c:a", "pcm_f32le", "-y"])

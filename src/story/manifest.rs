@@ -14,6 +14,8 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
+use super::plan::MAX_LENGTH_S;
+use super::rules::MIN_CLIP_S;
 use super::vibes::{self, TitleStyle, VIBES, Vibe};
 use crate::analyze::anchors::{AnchorSource, Anchors};
 use crate::analyze::zones::Zone;
@@ -25,6 +27,10 @@ pub const MANIFEST: &str = "TRAILER_MANIFEST.json";
 pub const SCHEMA_VERSION: &str = "2.1";
 
 const FIX: &str = "fix them in the file, or re-run with --review to write a new manifest";
+/// The most problems a message lists; the count says how many more there are.
+const PROBLEMS_SHOWN: usize = 20;
+/// The most clips a manifest may hold: the longest trailer cut into the shortest clips the chooser makes.
+const MAX_CLIPS: usize = (MAX_LENGTH_S / MIN_CLIP_S) as usize;
 
 /// A string enum with one spelling per variant, kept in one place for serde, messages and the JSON Schema.
 macro_rules! string_enum {
@@ -234,7 +240,14 @@ impl Manifest {
         let text = std::fs::read_to_string(path).at(path, "reading the manifest")?;
         Manifest::parse(&text, film_duration_s).map_err(|problems| {
             let n = problems.len();
-            let list: String = problems.iter().map(|p| format!("\n  - {p}")).collect();
+            let mut list: String = problems
+                .iter()
+                .take(PROBLEMS_SHOWN)
+                .map(|p| format!("\n  - {p}"))
+                .collect();
+            if n > PROBLEMS_SHOWN {
+                list.push_str(&format!("\n  - … and {} more", n - PROBLEMS_SHOWN));
+            }
             let noun = if n == 1 { "problem" } else { "problems" };
             Error::bad_input(path, format!("{n} {noun}:{list}"), FIX)
         })
@@ -422,9 +435,27 @@ impl Check {
 
         match self.field(top, "", "clips", true) {
             Some(Value::Array(clips)) if clips.is_empty() => self.problem("clips: at least one clip is needed".into()),
+            // Checked before the clips one by one: ten thousand of them are one problem, not ten thousand.
+            Some(Value::Array(clips)) if clips.len() > MAX_CLIPS => self.problem(format!(
+                "clips: {} clips, more than a trailer holds (at most {MAX_CLIPS}: {MAX_LENGTH_S} s of clips of at \
+                 least {MIN_CLIP_S} s)",
+                clips.len()
+            )),
             Some(Value::Array(clips)) => {
+                let before = self.problems.len();
                 for (i, clip) in clips.iter().enumerate() {
                     self.clip(clip, &format!("clips[{i}]"), duration);
+                }
+                // Over the clips that are right one by one (a clip far past the film's end is its own problem).
+                let total: f64 = clips
+                    .iter()
+                    .filter_map(|c| Some(c["source_end_s"].as_f64()? - c["source_start_s"].as_f64()?))
+                    .filter(|d| *d > 0.0)
+                    .sum();
+                if self.problems.len() == before && total > MAX_LENGTH_S + END_TOLERANCE_S {
+                    self.problem(format!(
+                        "clips: they add up to {total:.1} s, longer than the longest trailer ({MAX_LENGTH_S} s)"
+                    ));
                 }
             }
             Some(v) => self.problem(format!("clips must be an array, not {}", shown(v))),

@@ -326,6 +326,31 @@ fn a_short_film_makes_a_shorter_trailer_and_says_so() {
     assert!(problems.iter().all(|p| p.rule.needs_material()), "{problems:#?}");
 }
 
+#[test]
+fn a_huge_line_is_cut_short_in_the_excerpt() {
+    let huge = "word ".repeat(200_000);
+    let cues: Vec<(f64, f64, &str)> = (0..60)
+        .map(|i| (i as f64 * 5.0 + 1.0, i as f64 * 5.0 + 3.0, huge.as_str()))
+        .collect();
+    let film = Synth::new(&[72; 100], &cues, 0.0, None, 2);
+    let t = film.build(vibe("drama"), 60.0, false).unwrap();
+    let excerpts: Vec<&str> = t
+        .manifest
+        .clips
+        .iter()
+        .map(|c| c.dialogue_excerpt.as_str())
+        .filter(|e| !e.is_empty())
+        .collect();
+    assert!(!excerpts.is_empty());
+    for e in excerpts {
+        assert!(
+            e.chars().count() <= 401 && e.starts_with("word word") && e.ends_with("word…"),
+            "{} chars",
+            e.len()
+        );
+    }
+}
+
 fn random_film() -> impl Strategy<Value = (Vec<u64>, Vec<(f64, f64)>, u64, usize, f64)> {
     (
         prop::collection::vec(8u64..400, 40..200),

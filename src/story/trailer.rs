@@ -218,6 +218,16 @@ pub fn build(film: &Film, zones: &ZoneMatcher, req: &Request) -> Result<Trailer>
         ));
     }
 
+    if !ch.pace_falls() && (0..3).all(|a| ch.picks.iter().any(|p| p.slot == Slot::Act(a))) {
+        // Every resize and drop was tried: the clips are boxed in by shots and lines (a film talking wall to wall).
+        short_of_material = true;
+        let m = ch.act_means().map(|f| f / fps);
+        warnings.push(format!(
+            "the cuts do not quicken from act to act (mean {:.1} s, {:.1} s, {:.1} s): the film's shots and lines \
+             leave too few places to cut",
+            m[0], m[1], m[2]
+        ));
+    }
     let ordered = ch.order();
     let manifest = ch.manifest(&ordered, req, &plan);
     let total = rules::total_s(&manifest);
@@ -742,7 +752,7 @@ impl Chooser<'_> {
                 .iter()
                 .filter(|q| q.start_s >= a && q.end_s <= b && !q.sound_cue)
                 .collect();
-            let excerpt = held.iter().map(|q| q.text.as_str()).collect::<Vec<_>>().join(" / ");
+            let excerpt = excerpt(&held);
             let keep_audio = c.line.is_some();
             clips.push(Clip {
                 source_start_s: round_time(a),
@@ -854,5 +864,18 @@ fn placeholder_zone() -> ZoneMatch {
         position: [1.0, 0.0, 0.0].into(),
         meaning: None,
         reason: String::new(),
+    }
+}
+
+/// The most characters of dialogue a clip's `dialogue_excerpt` shows: it is a reminder for the editor, not the
+/// script (a subtitle file may hold a megabyte in one cue).
+const EXCERPT_CHARS: usize = 400;
+
+/// The lines a clip holds, joined with " / " and cut short with "…".
+fn excerpt(held: &[&DialogueEvent]) -> String {
+    let joined = held.iter().map(|q| q.text.as_str()).collect::<Vec<_>>().join(" / ");
+    match joined.char_indices().nth(EXCERPT_CHARS) {
+        Some((cut, _)) => format!("{}…", joined[..cut].trim_end()),
+        None => joined,
     }
 }

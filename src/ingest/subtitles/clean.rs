@@ -106,7 +106,8 @@ fn ass_escapes(text: &str) -> String {
 }
 
 /// Removes `<i>`, `</i>`, `<font color="..">`, `<c.yellow>`, `<00:00:01.000>`; a `<v Bob>` or `<v.loud Bob>` voice
-/// tag names the speaker. A `<` that does not open a tag ("I <3 you", "a < b") is kept.
+/// tag names the speaker. A `<script>` or `<style>` block goes whole, code and all: it is never words said.
+/// A `<` that does not open a tag ("I <3 you", "a < b") is kept.
 fn strip_tags(text: &str) -> (String, Option<String>) {
     let mut out = String::with_capacity(text.len());
     let mut voice = None;
@@ -122,6 +123,9 @@ fn strip_tags(text: &str) -> (String, Option<String>) {
                     voice = voice_name(tag);
                 }
                 rest = &after[close + 1..];
+                if let Some(block) = code_block(tag) {
+                    rest = skip_past_close(rest, block);
+                }
             }
             _ => {
                 out.push('<');
@@ -131,6 +135,23 @@ fn strip_tags(text: &str) -> (String, Option<String>) {
     }
     out.push_str(rest);
     (out, voice)
+}
+
+/// `script` or `style` when the tag opens such a block (`<script src=x>`, `<STYLE>`).
+fn code_block(tag: &str) -> Option<&'static str> {
+    let name = tag.split(|c: char| c.is_whitespace() || c == '/').next()?;
+    ["script", "style"].into_iter().find(|b| name.eq_ignore_ascii_case(b))
+}
+
+/// What follows the block's `</script>` (any case); nothing when it is never closed.
+fn skip_past_close<'a>(rest: &'a str, block: &str) -> &'a str {
+    let close = format!("</{block}");
+    // ASCII lowercasing keeps byte offsets, so a match in the copy is a match in `rest`.
+    let Some(at) = rest.to_ascii_lowercase().find(&close) else {
+        return "";
+    };
+    let after = &rest[at + close.len()..];
+    after.find('>').map_or("", |gt| &after[gt + 1..])
 }
 
 /// "v Bob" or "v.loud.shout Bob Smith" -> "Bob" / "Bob Smith".
@@ -316,6 +337,15 @@ mod tests {
         assert_eq!(clean("<v.loud Mary Jane>Stop!").speaker.as_deref(), Some("Mary Jane"));
         assert_eq!(text("I <3 you"), "I <3 you");
         assert_eq!(text("a < b and c > d"), "a < b and c > d");
+    }
+
+    #[test]
+    fn script_and_style_blocks_go_whole() {
+        assert_eq!(text("<script>alert(\"x\")</script><b>Run</b> now!"), "Run now!");
+        assert_eq!(text("Go <SCRIPT type=x>var a = 1 < 2;</Script >home"), "Go home");
+        assert_eq!(text("<style>p { color: red }</style>Hi"), "Hi");
+        assert_eq!(text("Never closed <script>alert(1)"), "Never closed");
+        assert_eq!(text("<scripted>Lines</scripted>"), "Lines");
     }
 
     #[test]

@@ -1,0 +1,6 @@
+//! Subtitle bytes with the `.vtt` hint: decoding, format detection, the VTT parser, cleaning and emotion.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| cinecut_fuzz::check_subtitles(data, "vtt"));
