@@ -295,20 +295,34 @@ fn ten_bit_vfr_late_start_and_truncated_sources() {
     assert!((secs - 6.0).abs() < 0.2, "{shots}");
     assert_eq!(probe_video_field(&work.join("proxy.mp4"), "pix_fmt"), "yuv420p");
 
-    // A download cut off half way: analyse what decodes and say so, do not fail.
+    // A file whose last quarter is lost (a damaged tail): analyse what decodes and say so, do not fail.
     let whole = synth_film(d.path(), "whole.mkv", 8);
     let bytes = std::fs::read(&whole).unwrap();
     let cut = d.path().join("cut.mkv");
-    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    std::fs::write(&cut, &bytes[..bytes.len() * 3 / 4]).unwrap();
     let work = d.path().join("w2");
     let r = run_proxy(&cut, &work);
+    assert!(r.stderr.contains("could be decoded"), "{}", r.stderr);
+    let frames = read_json(&work.join("analysis/shots.json"))["frames"].as_u64().unwrap();
+    assert!(frames > 4 * 24 && frames < 8 * 24, "{frames}");
+
+    // A download cut off a third of the way: a trailer of it would be no trailer of the film. Refused, exit 2.
+    std::fs::write(&cut, &bytes[..bytes.len() / 3]).unwrap();
+    let r = cinecut(&[
+        &cut,
+        &"-v",
+        &"action",
+        &"--until",
+        &"proxy",
+        &"--work-dir",
+        &d.path().join("w3"),
+    ]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(
-        r.stderr.contains("could be decoded") || r.stderr.contains("[1/8] proxy done"),
+        r.stderr.contains("cut.mkv: only") && r.stderr.contains("truncated or damaged"),
         "{}",
         r.stderr
     );
-    let frames = read_json(&work.join("analysis/shots.json"))["frames"].as_u64().unwrap();
-    assert!(frames > 24 && frames < 8 * 24, "{frames}");
 }
 
 #[test]

@@ -1110,15 +1110,7 @@ fn utf16le(text: &str) -> Vec<u8> {
 
 /// `n` cues inside the base film's 24 s, overlapping, each with its own words.
 fn many_cues(n: usize) -> String {
-    let t = |ms: usize| {
-        format!(
-            "{:02}:{:02}:{:02},{:03}",
-            ms / 3_600_000,
-            ms / 60_000 % 60,
-            ms / 1000 % 60,
-            ms % 1000
-        )
-    };
+    let t = |ms: usize| util::srt_time(ms as f64 / 1000.0);
     let mut out = String::with_capacity(n * 60);
     for i in 0..n {
         let a = i * 23_000 / n;

@@ -362,7 +362,7 @@ pub fn talking_film(dir: &Path, name: &str) -> (PathBuf, PathBuf) {
     (film, srt)
 }
 
-fn srt_time(t: f64) -> String {
+pub fn srt_time(t: f64) -> String {
     let ms = (t * 1000.0).round() as u64;
     format!(
         "{:02}:{:02}:{:02},{:03}",
