@@ -312,6 +312,20 @@ fn a_film_too_short_is_refused_clearly() {
 }
 
 #[test]
+fn subtitles_talking_wall_to_wall_are_blamed() {
+    // A line over every moment of a 5-minute film: nowhere to cut.
+    let cues: Vec<(f64, f64, &str)> = (0..600)
+        .map(|i| (i as f64 * 0.5, i as f64 * 0.5 + 2.0, "Again and again."))
+        .collect();
+    let film = Synth::new(&[72; 100], &cues, 0.0, None, 1);
+    let err = film.build(vibe("action"), 30.0, false).err().unwrap().to_string();
+    assert!(
+        err.contains("too few usable moments") && err.contains("check that they are this film's"),
+        "{err}"
+    );
+}
+
+#[test]
 fn a_short_film_makes_a_shorter_trailer_and_says_so() {
     // 40 s of film for a 2-minute trailer.
     let film = Synth::new(&[72; 20], &[], 0.0, None, 1);

@@ -147,10 +147,11 @@ pub fn build(film: &Film, zones: &ZoneMatcher, req: &Request) -> Result<Trailer>
     if ch.cands.iter().filter(|c| c.line.is_none()).count() < 3 {
         return Err(Error::Runtime(format!(
             "the film has too few usable moments for a trailer ({} between {:.1} s and {:.1} s, after the \
-             opening logos, end credits and the ending are left out); try --allow-spoilers, or a longer film",
+             opening logos, end credits and the ending are left out); {}",
             ch.cands.len(),
             region.0,
-            region.1
+            region.1,
+            what_to_try(film.cues, region)
         )));
     }
 
@@ -202,11 +203,12 @@ pub fn build(film: &Film, zones: &ZoneMatcher, req: &Request) -> Result<Trailer>
     if let Some(a) = (0..3).find(|&a| !ch.picks.iter().any(|p| p.slot == Slot::Act(a))) {
         return Err(Error::Runtime(format!(
             "the film has too few usable moments for a trailer: nothing is left for act {} ({} distinct moments \
-             between {:.1} s and {:.1} s); try --allow-spoilers, or a longer film",
+             between {:.1} s and {:.1} s); {}",
             a + 1,
             ch.picks.len(),
             region.0,
-            region.1
+            region.1,
+            what_to_try(film.cues, region)
         )));
     }
     let lines = ch.picks.iter().filter(|p| ch.holds_line(p)).count();
@@ -864,6 +866,30 @@ fn placeholder_zone() -> ZoneMatch {
         position: [1.0, 0.0, 0.0].into(),
         meaning: None,
         reason: String::new(),
+    }
+}
+
+/// The advice for a film with too few moments. A cut never falls inside a line, so subtitles with a line over
+/// nearly every second leave nowhere to cut: most likely they are not this film's, or badly timed.
+fn what_to_try(cues: &[DialogueEvent], region: (f64, f64)) -> String {
+    let mut covered = 0.0;
+    let mut reached = region.0;
+    for c in cues {
+        let (a, b) = (c.start_s.max(reached), c.end_s.min(region.1));
+        if b > a {
+            covered += b - a;
+            reached = b;
+        }
+    }
+    let share = covered / (region.1 - region.0).max(1e-9);
+    if share > 0.9 {
+        format!(
+            "the subtitles have a line over {:.0} % of it, and a cut never falls inside a line: check that they \
+             are this film's and in time with it (or leave -s out)",
+            100.0 * share
+        )
+    } else {
+        "try --allow-spoilers, or a longer film".to_string()
     }
 }
 
