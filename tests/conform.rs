@@ -49,21 +49,7 @@ fn colour_film(dir: &Path) -> PathBuf {
 
 /// Each frame's mean colour, from a small decode.
 fn mean_colours(out: &Path) -> Vec<[f64; 3]> {
-    let o = Command::new("ffmpeg")
-        .args(["-hide_banner", "-loglevel", "error", "-i"])
-        .arg(out)
-        .args([
-            "-vf",
-            "scale=8:6:flags=area",
-            "-f",
-            "rawvideo",
-            "-pix_fmt",
-            "rgb24",
-            "-",
-        ])
-        .output()
-        .unwrap();
-    o.stdout
+    util::raw_frames(out, "scale=8:6:flags=area", "rgb24")
         .chunks(8 * 6 * 3)
         .map(|f| {
             let mut sum = [0f64; 3];

@@ -161,26 +161,8 @@ pub fn broken_images(page: &Path) -> (usize, usize) {
 /// Distinct colours and the standard deviation of the luma of a PNG, from a small decode by FFmpeg: a blank or
 /// single-colour render has few colours and no spread.
 pub fn png_variety(png: &Path) -> (usize, f64) {
-    let out = Command::new("ffmpeg")
-        .args(["-hide_banner", "-loglevel", "error", "-i"])
-        .arg(png)
-        .args([
-            "-vf",
-            "scale=320:-1:flags=area",
-            "-f",
-            "rawvideo",
-            "-pix_fmt",
-            "rgb24",
-            "-",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success() && !out.stdout.is_empty(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let px: Vec<[u8; 3]> = out.stdout.chunks_exact(3).map(|p| [p[0], p[1], p[2]]).collect();
+    let rgb = super::raw_frames(png, "scale=320:-1:flags=area", "rgb24");
+    let px: Vec<[u8; 3]> = rgb.chunks_exact(3).map(|p| [p[0], p[1], p[2]]).collect();
     let colours: std::collections::HashSet<[u8; 3]> = px.iter().copied().collect();
     let luma: Vec<f64> = px
         .iter()

@@ -96,15 +96,26 @@ pub fn grey_of_frame(k: u64) -> f64 {
     20.0 + 5.0 * (k % 40) as f64
 }
 
-/// Each frame's mean luma, from a small decode.
-pub fn mean_lumas(video: &Path) -> Vec<f64> {
+/// Every frame of a video (or an image) through the filter `vf`, as raw pixels in `pix_fmt` (`gray`, `rgb24`).
+pub fn raw_frames(video: &Path, vf: &str, pix_fmt: &str) -> Vec<u8> {
     let o = Command::new("ffmpeg")
         .args(["-hide_banner", "-loglevel", "error", "-i"])
         .arg(video)
-        .args(["-vf", "scale=8:6:flags=area", "-f", "rawvideo", "-pix_fmt", "gray", "-"])
+        .args(["-vf", vf, "-f", "rawvideo", "-pix_fmt", pix_fmt, "-"])
         .output()
         .unwrap();
+    assert!(
+        o.status.success() && !o.stdout.is_empty(),
+        "{}: {}",
+        video.display(),
+        String::from_utf8_lossy(&o.stderr)
+    );
     o.stdout
+}
+
+/// Each frame's mean luma, from a small decode.
+pub fn mean_lumas(video: &Path) -> Vec<f64> {
+    raw_frames(video, "scale=8:6:flags=area", "gray")
         .chunks(48)
         .map(|f| f.iter().map(|&p| p as f64).sum::<f64>() / 48.0)
         .collect()
