@@ -136,28 +136,17 @@ pub fn film_timeline(c: &FilmChart) -> String {
     let sc = Scale::new(c.duration_s);
     let rows = clip_rows(&c.clips);
     let row_count = rows.iter().copied().max().map_or(1, |r| r + 1);
-    let mut lanes = Vec::new();
-    let mut y = TOP_LABELS_H;
-    for (name, h) in FILM_LANES {
-        let h = if name == "Clips" {
-            row_count as f64 * CLIP_ROW_H
-        } else {
-            h
-        };
-        lanes.push((name, y, h));
-        y += h + LANE_GAP;
-    }
-    let plot_bottom = y - LANE_GAP;
-    let height = plot_bottom + AXIS_H;
-    let mut s = open_svg(height, "Film timeline");
-    for (name, ly, h) in &lanes {
-        lane_label(&mut s, name, ly + h / 2.0);
-        let _ = write!(
-            s,
-            r#"<rect class="lane" x="{PLOT_X0}" y="{ly:.1}" width="{:.1}" height="{h:.1}"/>"#,
-            PLOT_X1 - PLOT_X0
-        );
-    }
+    let heights = FILM_LANES.map(|(name, h)| {
+        (
+            name,
+            if name == "Clips" {
+                row_count as f64 * CLIP_ROW_H
+            } else {
+                h
+            },
+        )
+    });
+    let (mut s, lanes, plot_bottom) = stacked_lanes(&heights, TOP_LABELS_H, "Film timeline");
     let lane = |name: &str| lanes.iter().find(|l| l.0 == name).map(|l| (l.1, l.2)).unwrap();
 
     // Logos and credits: shaded behind every lane, labelled above.
@@ -308,22 +297,7 @@ const TRAILER_LANES: [(&str, f64); 5] = [
 /// (bar starts stronger), voice lines, sound effects and the final mix's loudness.
 pub fn trailer_timeline(c: &TrailerChart) -> String {
     let sc = Scale::new(c.duration_s);
-    let mut lanes = Vec::new();
-    let mut y = 6.0;
-    for (name, h) in TRAILER_LANES {
-        lanes.push((name, y, h));
-        y += h + LANE_GAP;
-    }
-    let plot_bottom = y - LANE_GAP;
-    let mut s = open_svg(plot_bottom + AXIS_H, "Trailer timeline");
-    for (name, ly, h) in &lanes {
-        lane_label(&mut s, name, ly + h / 2.0);
-        let _ = write!(
-            s,
-            r#"<rect class="lane" x="{PLOT_X0}" y="{ly:.1}" width="{:.1}" height="{h:.1}"/>"#,
-            PLOT_X1 - PLOT_X0
-        );
-    }
+    let (mut s, lanes, plot_bottom) = stacked_lanes(&TRAILER_LANES, 6.0, "Trailer timeline");
     let lane = |name: &str| lanes.iter().find(|l| l.0 == name).map(|l| (l.1, l.2)).unwrap();
 
     let (py, ph) = lane("Picture");
@@ -432,6 +406,28 @@ pub fn trailer_timeline(c: &TrailerChart) -> String {
     axis(&mut s, sc, plot_bottom);
     s.push_str("</svg>");
     s
+}
+
+/// Lanes (name, height) stacked from `top`: the opened SVG, with each lane's label and background drawn, each
+/// lane as (name, y, height), and the bottom of the last lane.
+fn stacked_lanes<'a>(heights: &[(&'a str, f64)], top: f64, label: &str) -> (String, Vec<(&'a str, f64, f64)>, f64) {
+    let mut lanes = Vec::new();
+    let mut y = top;
+    for &(name, h) in heights {
+        lanes.push((name, y, h));
+        y += h + LANE_GAP;
+    }
+    let plot_bottom = y - LANE_GAP;
+    let mut s = open_svg(plot_bottom + AXIS_H, label);
+    for (name, ly, h) in &lanes {
+        lane_label(&mut s, name, ly + h / 2.0);
+        let _ = write!(
+            s,
+            r#"<rect class="lane" x="{PLOT_X0}" y="{ly:.1}" width="{:.1}" height="{h:.1}"/>"#,
+            PLOT_X1 - PLOT_X0
+        );
+    }
+    (s, lanes, plot_bottom)
 }
 
 fn open_svg(height: f64, label: &str) -> String {
