@@ -271,7 +271,12 @@ impl Chooser<'_> {
         }
         for (i, c) in film.cues.iter().enumerate() {
             let quality = score::line_quality(&c.text);
-            if c.sound_cue || quality < MIN_LINE_QUALITY || !inside(c.start_s - 0.1) || !inside(c.end_s + 0.1) {
+            if c.sound_cue
+                || quality < MIN_LINE_QUALITY
+                || !inside(c.start_s - 0.1)
+                || !inside(c.end_s + 0.1)
+                || !self.can_cut_around(c)
+            {
                 continue;
             }
             let mid = (c.start_s + c.end_s) / 2.0;
@@ -382,6 +387,17 @@ impl Chooser<'_> {
             }
         }
         best.map(|(_, a, b)| (a, b))
+    }
+
+    /// Whether `line_window` can find any cut before the line within reach and any after it: a line with other
+    /// lines over it wall to wall has none, and is not worth its embedding (50,000 such cues took minutes).
+    fn can_cut_around(&self, cue: &DialogueEvent) -> bool {
+        let e = &self.edges;
+        let frame = |t: f64| ((t - e.offset_s) * e.fps).max(0.0);
+        let start = frame(cue.start_s).floor() as u64;
+        let before = e.prev(frame(cue.start_s - CUE_MARGIN_S).floor() as u64);
+        let after = e.next(frame(cue.end_s + CUE_MARGIN_S).ceil() as u64);
+        before.is_some_and(|a| start.saturating_sub(a) <= e.frames_for(LINE_REACH_S)) && after.is_some()
     }
 
     /// The best safe window holding the whole line, about `len` frames or the line's own length if longer.
