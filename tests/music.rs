@@ -170,7 +170,7 @@ fn the_folder_track_that_fits_the_vibe_is_chosen_and_measured_once() {
         "-f",
         "lavfi",
         "-i",
-        "anoisesrc=color=pink:amplitude=0.3:r=44100:d=20",
+        "anoisesrc=color=pink:amplitude=0.3:r=44100:d=20:seed=7",
         folder.join("dark_ambient.wav").to_str().unwrap(),
     ]);
     let cache = dir.path().join("cache");

@@ -25,10 +25,10 @@ fn varied_film(dir: &Path) -> (PathBuf, PathBuf) {
         "testsrc2=s=320x180:r=24",
         "mandelbrot=s=320x180:r=24",
         "smptehdbars=s=320x180:r=24",
-        "sierpinski=s=320x180:r=24",
-        "cellauto=s=320x180:r=24:rule=30",
-        "life=s=320x180:r=24:mold=10:ratio=0.1:life_color=#ffcc00:death_color=#002266",
-        "gradients=s=320x180:r=24:speed=0.02",
+        "sierpinski=s=320x180:r=24:seed=7",
+        "cellauto=s=320x180:r=24:rule=30:seed=7",
+        "life=s=320x180:r=24:mold=10:ratio=0.1:life_color=#ffcc00:death_color=#002266:seed=7",
+        "gradients=s=320x180:r=24:speed=0.02:seed=7",
         "testsrc=s=320x180:r=24",
         "rgbtestsrc=s=320x180:r=24",
         "color=c=0x803030:s=320x180:r=24",
@@ -50,7 +50,7 @@ fn varied_film(dir: &Path) -> (PathBuf, PathBuf) {
             "-f",
             "lavfi",
             "-i",
-            "anoisesrc=color=pink:amplitude=0.5:sample_rate=48000,volume=0.2+0.8*abs(sin(t/9)):eval=frame",
+            "anoisesrc=color=pink:amplitude=0.5:sample_rate=48000:seed=7,volume=0.2+0.8*abs(sin(t/9)):eval=frame",
         ]
         .map(String::from),
     );

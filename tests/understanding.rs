@@ -29,7 +29,7 @@ fn quiet_loud_quiet(dir: &Path) -> PathBuf {
         seg(
             1,
             "testsrc2=size=320x180",
-            "anoisesrc=color=pink:amplitude=0.9:sample_rate=48000",
+            "anoisesrc=color=pink:amplitude=0.9:sample_rate=48000:seed=7",
             20,
         ),
         seg(

@@ -180,13 +180,13 @@ pub fn synth_cuts_film(dir: &Path, name: &str) -> (PathBuf, Vec<u64>) {
         ("testsrc2=s=320x180:r=24", 60),
         ("mandelbrot=s=320x180:r=24", 36),
         ("smptehdbars=s=320x180:r=24", 30), // static
-        ("sierpinski=s=320x180:r=24", 40),
-        ("cellauto=s=320x180:r=24:rule=30", 30),
+        ("sierpinski=s=320x180:r=24:seed=7", 40),
+        ("cellauto=s=320x180:r=24:rule=30:seed=7", 30),
         (
-            "life=s=320x180:r=24:mold=10:ratio=0.1:life_color=#ffcc00:death_color=#002266",
+            "life=s=320x180:r=24:mold=10:ratio=0.1:life_color=#ffcc00:death_color=#002266:seed=7",
             40,
         ),
-        ("gradients=s=320x180:r=24:speed=0.02", 36),
+        ("gradients=s=320x180:r=24:speed=0.02:seed=7", 36),
         ("testsrc=s=320x180:r=24", 30),
     ];
     let mut args: Vec<String> = Vec::new();
@@ -305,8 +305,8 @@ pub fn talking_film(dir: &Path, name: &str) -> (PathBuf, PathBuf) {
         "testsrc2=s=320x180:r=24",
         "mandelbrot=s=320x180:r=24",
         "smptehdbars=s=320x180:r=24",
-        "cellauto=s=320x180:r=24:rule=30",
-        "gradients=s=320x180:r=24:speed=0.03",
+        "cellauto=s=320x180:r=24:rule=30:seed=7",
+        "gradients=s=320x180:r=24:speed=0.03:seed=7",
         "rgbtestsrc=s=320x180:r=24",
     ];
     const SHOTS: usize = 12;
@@ -331,7 +331,7 @@ pub fn talking_film(dir: &Path, name: &str) -> (PathBuf, PathBuf) {
             "-f",
             "lavfi",
             "-i",
-            &format!("anoisesrc=color=pink:amplitude=0.05:sample_rate=48000:d={FILM_S}"),
+            &format!("anoisesrc=color=pink:amplitude=0.05:sample_rate=48000:d={FILM_S}:seed=7"),
         ]
         .map(String::from),
     );
