@@ -220,7 +220,7 @@ pub fn build(film: &Film, zones: &ZoneMatcher, req: &Request) -> Result<Trailer>
         ));
     }
 
-    if !ch.pace_falls() && (0..3).all(|a| ch.picks.iter().any(|p| p.slot == Slot::Act(a))) {
+    if !ch.pace_falls() {
         // Every resize and drop was tried: the clips are boxed in by shots and lines (a film talking wall to wall).
         short_of_material = true;
         let m = ch.act_means().map(|f| f / fps);
