@@ -9,9 +9,10 @@ use crate::config::{RunConfig, default_output};
 use crate::error::{Error, Result};
 use crate::export::{self, Format, report};
 use crate::media::Tools;
-use crate::pipeline::workdir::{WorkDir, default_work_dir};
-use crate::pipeline::{self, Reporter, Stage};
-use crate::render::timeline::TIMELINE;
+use crate::workdir::{WorkDir, default_work_dir};
+use crate::pipeline;
+use crate::workdir::{Reporter, Stage};
+use crate::timeline::TIMELINE;
 use crate::story::manifest::{MANIFEST, Manifest};
 
 pub fn run(args: &Args, cancel: &Cancel, mut reporter: impl Reporter) -> Result<()> {

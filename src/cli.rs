@@ -7,7 +7,7 @@ use clap::{Parser, Subcommand};
 
 use crate::export::Format;
 use crate::media::Rate;
-use crate::pipeline::Stage;
+use crate::workdir::Stage;
 use crate::render::format::{DEFAULT_PRESET, PRESETS, Resolution};
 use crate::story::plan::Length;
 

@@ -11,10 +11,11 @@ use crate::cli::Args;
 use crate::error::{Error, Result};
 use crate::ingest::dialogue::{self, SubtitleSource, find_source};
 use crate::media::{Probe, Rate, StreamInfo, Tools, probe};
-use crate::pipeline::{Stage, workdir::default_work_dir};
+use crate::workdir::{Stage, default_work_dir};
 use crate::render::format::Resolution;
 use crate::render::grade::{self, Lut};
-use crate::sound::music::{self, MusicTrack};
+use crate::sound::music;
+use crate::timeline::MusicTrack;
 use crate::story::Vibe;
 use crate::story::manifest::Manifest;
 use crate::story::plan::{Length, MIN_LENGTH_S};
@@ -72,18 +73,8 @@ pub enum Grade {
 impl RunConfig {
     /// The trailer's frame rate: `--fps`, else the film's.
     pub fn rate(&self) -> Rate {
-        self.fps.unwrap_or_else(|| source_rate(&self.probe))
+        self.fps.unwrap_or_else(|| self.probe.rate())
     }
-}
-
-/// The film's own frame rate, exact (24 when the film does not say).
-pub fn source_rate(probe: &Probe) -> Rate {
-    probe
-        .video()
-        .and_then(|v| v.frame_rate)
-        .filter(|&(n, d)| n > 0 && d > 0 && (1.0..=240.0).contains(&(n as f64 / d as f64)))
-        .and_then(|(n, d)| Rate::from_fps(n as f64 / d as f64))
-        .unwrap_or(Rate::new(24, 1))
 }
 
 impl RunConfig {

@@ -17,7 +17,9 @@ pub mod pipeline;
 pub mod render;
 pub mod sound;
 pub mod story;
+pub mod timeline;
 pub mod ui;
+pub mod workdir;
 
 pub use cancel::Cancel;
 pub use error::{Error, Result};

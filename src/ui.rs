@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::pipeline::{Progress, Reporter, Stage, Unit};
+use crate::workdir::{Progress, Reporter, Stage, Unit};
 
 pub struct TerminalReporter {
     multi: MultiProgress,

@@ -17,6 +17,7 @@
 use std::path::Path;
 
 use super::faces::{self, FaceDetector};
+use super::image::decode_small;
 use super::scene::{SceneDescription, SceneText, TextSource};
 use crate::error::{Error, IoContext, Result};
 use crate::ingest::analysis::{self, ShotList};
@@ -25,7 +26,7 @@ use crate::ingest::columns::ColumnsReader;
 use crate::ingest::keyframes::Keyframe;
 use crate::ingest::shots::Shot;
 use crate::ingest::signals::FrameSignals;
-use crate::pipeline::workdir::WorkDir;
+use crate::workdir::WorkDir;
 
 /// Bump when a number or a text rule changes: cached records of another version are redone.
 pub const VERSION: u32 = 2;
@@ -217,34 +218,6 @@ pub const BUILTIN_TRUST: f32 = 0.5;
 pub fn picture_quality(dark: f32, in_transition: bool) -> f32 {
     let visible = 1.0 - 0.7 * dark.clamp(0.0, 1.0);
     if in_transition { visible * 0.6 } else { visible }
-}
-
-/// A keyframe decoded at about `SMALL_WIDTH` wide, RGB.
-pub struct SmallImage {
-    pub rgb: Vec<u8>,
-    pub width: usize,
-    pub height: usize,
-}
-
-/// Keyframes are decoded at this width or the next DCT scale above it (1/2, 1/4, 1/8 of the stored size).
-pub const SMALL_WIDTH: u16 = 240;
-
-/// Decode a JPEG at reduced size straight from the DCT (no full-size decode, then no resize).
-pub fn decode_small(jpeg: &[u8]) -> std::result::Result<SmallImage, String> {
-    let mut d = jpeg_decoder::Decoder::new(jpeg);
-    d.read_info().map_err(|e| e.to_string())?;
-    let info = d.info().ok_or("no image header")?;
-    let height = (info.height as u32 * SMALL_WIDTH as u32 / info.width.max(1) as u32).max(1) as u16;
-    d.scale(SMALL_WIDTH, height).map_err(|e| e.to_string())?;
-    let px = d.decode().map_err(|e| e.to_string())?;
-    let info = d.info().ok_or("no image header")?;
-    let (width, height) = (info.width as usize, info.height as usize);
-    let rgb = match info.pixel_format {
-        jpeg_decoder::PixelFormat::RGB24 => px,
-        jpeg_decoder::PixelFormat::L8 => px.iter().flat_map(|&l| [l, l, l]).collect(),
-        other => return Err(format!("unsupported JPEG pixel format {other:?}")),
-    };
-    Ok(SmallImage { rgb, width, height })
 }
 
 /// Red minus blue over the lit pixels (luma above black), scaled so a strong tungsten or teal cast reaches ±1.

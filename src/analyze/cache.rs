@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use super::scene::SceneDescription;
 use crate::error::{IoContext, Result};
-use crate::pipeline::workdir::{WorkDir, atomic_write};
+use crate::workdir::{WorkDir, atomic_write};
 
 pub const SCENES: &str = "inference/scenes.jsonl";
 pub const OTHERS: &str = "inference/other_analyzers.jsonl";

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 
 use quick_xml::events::Event;
 
-use super::builtin::decode_small;
+use super::image::decode_small;
 use crate::error::{Error, Result};
 
 /// `detect_jpeg` shrinks images to at most this width: a 30 px face is then 12.5 % of the frame, which trailer
@@ -131,7 +131,7 @@ impl FaceDetector {
             .collect()
     }
 
-    /// Number of faces in a JPEG file, decoded small (see `builtin::decode_small`).
+    /// Number of faces in a JPEG file, decoded small (see `image::decode_small`).
     pub fn detect_jpeg(&self, path: &Path) -> Result<usize> {
         let bytes = std::fs::read(path).map_err(|e| Error::io(path, "cannot read", e))?;
         let img = decode_small(&bytes).map_err(|e| {

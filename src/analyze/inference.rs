@@ -12,9 +12,9 @@ use super::scene::TextSource;
 use crate::cancel::Cancel;
 use crate::error::{IoContext, Result};
 use crate::ingest::keyframes::{KEYFRAMES, KeyframeList};
-use crate::pipeline::parallel::{cores, parallel_map};
-use crate::pipeline::workdir::WorkDir;
-use crate::pipeline::{Progress, Unit};
+use crate::workdir::{cores, parallel_map};
+use crate::workdir::WorkDir;
+use crate::workdir::{Progress, Unit};
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InferenceSummary {

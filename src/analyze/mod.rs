@@ -2,7 +2,8 @@
 //! turning points are, and which part of the story a moment belongs to.
 //!
 //! - `scene`: the `SceneDescription` record every analyzer writes.
-//! - `builtin`, `faces`: image and sound statistics and a face counter, no model (the default).
+//! - `builtin`, `faces`, `image`: image and sound statistics and a face counter, no model (the default), on
+//!   keyframes decoded small (`image`).
 //! - `openai`: a client for any server that speaks the OpenAI chat-completions API.
 //! - `cache`: `inference/scenes.jsonl`, appended as frames finish, so a crash loses at most a few.
 //! - `inference`: the stage that runs an analyzer over the keyframes.
@@ -15,6 +16,7 @@ pub mod builtin;
 pub mod cache;
 pub mod embed;
 pub mod faces;
+pub mod image;
 pub mod inference;
 pub mod openai;
 pub mod scene;

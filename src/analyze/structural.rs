@@ -11,7 +11,7 @@ use crate::ingest::columns::per_second;
 use crate::ingest::dialogue::{DIALOGUE, Dialogue};
 use crate::ingest::keyframes::SPANS;
 use crate::ingest::spans::StorySpans;
-use crate::pipeline::workdir::WorkDir;
+use crate::workdir::WorkDir;
 
 /// The text model and its context window in tokens, when the user named one.
 pub struct TextModel<'a> {

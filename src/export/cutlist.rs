@@ -9,7 +9,7 @@
 use std::path::PathBuf;
 
 use crate::media::Rate;
-use crate::render::timeline::{Kind, Timeline};
+use crate::timeline::{Kind, Timeline};
 use crate::story::manifest::{Act, Manifest, Transition};
 
 /// Where the record side starts: one hour, as editors number their timelines.

@@ -1294,7 +1294,7 @@ mod tests {
         if !work.is_dir() {
             return;
         }
-        let tl: crate::render::timeline::Timeline =
+        let tl: crate::timeline::Timeline =
             serde_json::from_str(&std::fs::read_to_string(work.join("timeline.json")).unwrap()).unwrap();
         let m = crate::story::manifest::Manifest::load(&work.join("TRAILER_MANIFEST.json"), None).unwrap();
         let source = Media {

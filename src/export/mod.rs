@@ -13,9 +13,9 @@ use crate::cancel::Cancel;
 use crate::error::{Error, IoContext, Result};
 use crate::media::probe::{Probe, probe};
 use crate::media::{Rate, Tools};
-use crate::pipeline::workdir::atomic_write;
-use crate::render::assembly::SFX;
-use crate::render::timeline::{TIMELINE, Timeline};
+use crate::workdir::atomic_write;
+use crate::sound::assembly::SFX;
+use crate::timeline::{TIMELINE, Timeline};
 use crate::story::manifest::Manifest;
 use cutlist::{CutList, Media, Picture};
 
@@ -133,7 +133,7 @@ fn real_path(path: &Path) -> PathBuf {
 
 fn media(p: &Probe, path: &Path) -> Media {
     let video = p.video().map(|v| {
-        let rate = crate::config::source_rate(p);
+        let rate = p.rate();
         Picture {
             rate,
             width: v.display_size().map_or(0, |s| s.0),

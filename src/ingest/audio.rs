@@ -8,7 +8,7 @@ use super::columns::ColumnsWriter;
 use crate::cancel::Cancel;
 use crate::error::{Error, Result};
 use crate::media::{FfCommand, Probe, Tools};
-use crate::pipeline::workdir::WorkDir;
+use crate::workdir::WorkDir;
 
 pub const ENVELOPE: &str = "analysis/audio_envelope";
 pub const SUMMARY: &str = "analysis/audio.json";

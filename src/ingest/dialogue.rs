@@ -17,7 +17,7 @@ use super::subtitles::{self, DialogueEvent};
 use crate::cancel::Cancel;
 use crate::error::{Error, Result};
 use crate::media::{FfCommand, Probe, Tools};
-use crate::pipeline::workdir::WorkDir;
+use crate::workdir::WorkDir;
 
 pub const DIALOGUE: &str = "dialogue.json";
 /// Bump when `dialogue.json` changes shape or the parsing changes its answers.

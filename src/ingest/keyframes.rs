@@ -21,8 +21,8 @@ use crate::cancel::Cancel;
 use crate::error::{Error, IoContext, Result};
 use crate::media::escape::{filter_value, image2_pattern};
 use crate::media::{FfCommand, Tools};
-use crate::pipeline::workdir::WorkDir;
-use crate::pipeline::{Progress, Unit};
+use crate::workdir::WorkDir;
+use crate::workdir::{Progress, Unit};
 
 pub const KEYFRAMES: &str = "keyframes.json";
 pub const IMAGES: &str = "keyframes";
@@ -219,7 +219,7 @@ fn write_images(tools: &Tools, work: &WorkDir, proxy: &Path, wanted: &BTreeSet<u
     let dest = work.path(IMAGES);
     let _ = std::fs::remove_dir_all(&dest);
     std::fs::rename(&part, &dest).at(&dest, "cannot move into place")?;
-    crate::pipeline::workdir::sync_dir(work.root()).at(work.root(), "cannot sync")?;
+    crate::workdir::sync_dir(work.root()).at(work.root(), "cannot sync")?;
     Ok(())
 }
 

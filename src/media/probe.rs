@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::process::FfCommand;
+use super::rate::Rate;
 use super::tools::Tools;
 use crate::cancel::Cancel;
 use crate::error::{Error, Result};
@@ -98,6 +99,15 @@ pub struct Probe {
 }
 
 impl Probe {
+    /// The film's own frame rate, exact (24 when the film does not say).
+    pub fn rate(&self) -> Rate {
+        self.video()
+            .and_then(|v| v.frame_rate)
+            .filter(|&(n, d)| n > 0 && d > 0 && (1.0..=240.0).contains(&(n as f64 / d as f64)))
+            .and_then(|(n, d)| Rate::from_fps(n as f64 / d as f64))
+            .unwrap_or(Rate::new(24, 1))
+    }
+
     /// The film's picture: the default video stream, else the first, never cover art.
     pub fn video(&self) -> Option<&StreamInfo> {
         let videos = || {

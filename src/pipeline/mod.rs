@@ -1,67 +1,7 @@
-//! The stage list and the runner that walks it, with the checkpoint (`checkpoint`), the work dir (`workdir`),
-//! the progress interface stages report through (`progress`), and the glue that calls each stage (`stages`).
+//! The runner and the stage glue: the only folder that calls the stages. `runner` walks the stage list with the
+//! checkpoint (resume, chained keys); `stages` builds each stage's inputs, runs it and records its result.
 
-pub mod checkpoint;
-pub mod parallel;
-pub mod progress;
-pub mod runner;
-pub mod stages;
-pub mod workdir;
+mod runner;
+mod stages;
 
-pub use progress::{NullReporter, Progress, Reporter, Unit};
 pub use runner::{RunOutcome, run};
-
-/// The eight stages, in the order they run (`DESIGN.md`). The names are the checkpoint's.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Stage {
-    Proxy,
-    Subtitles,
-    Keyframes,
-    Inference,
-    Structural,
-    Narrative,
-    Assembly,
-    Conform,
-}
-
-impl Stage {
-    pub const ALL: [Stage; 8] = [
-        Stage::Proxy,
-        Stage::Subtitles,
-        Stage::Keyframes,
-        Stage::Inference,
-        Stage::Structural,
-        Stage::Narrative,
-        Stage::Assembly,
-        Stage::Conform,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Stage::Proxy => "proxy",
-            Stage::Subtitles => "subtitles",
-            Stage::Keyframes => "keyframes",
-            Stage::Inference => "inference",
-            Stage::Structural => "structural",
-            Stage::Narrative => "narrative",
-            Stage::Assembly => "assembly",
-            Stage::Conform => "conform",
-        }
-    }
-
-    /// 1-based position, for "[3/8] keyframes".
-    pub fn number(self) -> usize {
-        Stage::ALL.iter().position(|s| *s == self).unwrap() + 1
-    }
-
-    pub fn from_name(s: &str) -> Option<Stage> {
-        let s = s.trim().to_ascii_lowercase();
-        Stage::ALL.into_iter().find(|st| st.name() == s)
-    }
-}
-
-impl std::fmt::Display for Stage {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
-    }
-}

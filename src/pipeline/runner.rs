@@ -5,14 +5,12 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use super::checkpoint::{PipelineCheckpoint, fingerprint, load_checkpoint, save_checkpoint};
 use super::stages::{self, StageCtx};
-use super::workdir::WorkDir;
-use super::{Reporter, Stage};
 use crate::cancel::Cancel;
 use crate::config::RunConfig;
 use crate::error::{IoContext, Result};
 use crate::media::Tools;
+use crate::workdir::{PipelineCheckpoint, Reporter, Stage, WorkDir, fingerprint, load_checkpoint, save_checkpoint};
 
 /// What a run did, for the caller and for tests (the proof that a resume skipped work).
 #[derive(Debug, Default)]

@@ -5,9 +5,6 @@
 
 use serde_json::json;
 
-use super::checkpoint::PipelineCheckpoint;
-use super::workdir::WorkDir;
-use super::{Progress, Stage};
 use crate::analyze::embed::Embedder;
 use crate::analyze::faces::FaceDetector;
 use crate::analyze::openai::Client;
@@ -19,10 +16,11 @@ use crate::ingest::dialogue::{self, SubtitleSource};
 use crate::ingest::{analysis, keyframes};
 use crate::media::Tools;
 use crate::render::grade::Lut;
-use crate::render::timeline::TIMELINE;
-use crate::render::{assembly, conform, picture};
-use crate::sound::{bed, sfx};
+use crate::timeline::TIMELINE;
+use crate::render::{conform, picture};
+use crate::sound::{assembly, bed, sfx};
 use crate::story::{manifest, narrative};
+use crate::workdir::{PipelineCheckpoint, Progress, Stage, WorkDir};
 
 /// Everything a stage may read.
 pub struct StageCtx<'a> {

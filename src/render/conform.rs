@@ -12,18 +12,18 @@ use super::format;
 use super::grade::{Colour, Lut};
 use super::picture;
 use super::plan;
-use super::timeline::{TIMELINE, Timeline};
 use crate::cancel::Cancel;
 use crate::config::{Grade, RunConfig};
 use crate::error::{Error, Result};
 use crate::media::process::FfCommand;
 use crate::media::{Rate, Tools};
-use crate::pipeline::Progress;
-use crate::pipeline::checkpoint::fingerprint;
-use crate::pipeline::progress::Unit;
-use crate::pipeline::workdir::{PartFile, WorkDir, atomic_write};
+use crate::workdir::Progress;
+use crate::workdir::fingerprint;
+use crate::workdir::Unit;
+use crate::workdir::{PartFile, WorkDir, atomic_write};
 use crate::sound::mix::{self, MixReport};
 use crate::sound::wav;
+use crate::timeline::{TIMELINE, Timeline};
 use crate::story::vibes::Vibe;
 
 /// Bump when the rendered output for the same timeline changes.

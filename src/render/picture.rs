@@ -20,7 +20,7 @@ use super::plan::{Fade, Piece, Recipe, Window};
 use crate::cancel::Cancel;
 use crate::error::{Error, Result};
 use crate::media::{FfCommand, Rate, Tools};
-use crate::pipeline::workdir::{PartFile, WorkDir, atomic_write};
+use crate::workdir::{PartFile, WorkDir, atomic_write};
 
 /// Bump when the pixels of the same piece change.
 pub const VERSION: u32 = 1;

@@ -8,7 +8,7 @@
 
 use serde::Serialize;
 
-use super::timeline::{Kind, Segment, Timeline};
+use crate::timeline::{Kind, Segment, Timeline};
 use crate::story::manifest::Transition;
 use crate::story::vibes::TitleStyle;
 

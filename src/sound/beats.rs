@@ -634,6 +634,24 @@ fn percentile(v: &[f32], q: f64) -> f32 {
         .unwrap_or(0.0)
 }
 
+/// RMS of `mono` in each bar (from each downbeat to the next; the last bar runs one bar length).
+pub fn bar_rms(mono: &[f32], rate: u32, downbeats_s: &[f64]) -> Vec<f32> {
+    let at = |t: f64| ((t * rate as f64).round().max(0.0) as usize).min(mono.len());
+    downbeats_s
+        .iter()
+        .enumerate()
+        .map(|(i, &d)| {
+            let next = downbeats_s
+                .get(i + 1)
+                .copied()
+                .unwrap_or_else(|| d + (d - downbeats_s.get(i.wrapping_sub(1)).copied().unwrap_or(d - 2.0)));
+            let bar = &mono[at(d)..at(next).max(at(d))];
+            let power = bar.iter().map(|&x| (x as f64) * (x as f64)).sum::<f64>() / bar.len().max(1) as f64;
+            power.sqrt() as f32
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

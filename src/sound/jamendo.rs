@@ -14,10 +14,11 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::music::{self, MusicSource, MusicTrack};
+use super::music;
+use crate::timeline::{MusicSource, MusicTrack};
 use crate::cancel::Cancel;
 use crate::media::Tools;
-use crate::pipeline::workdir::{atomic_write, sync_dir};
+use crate::workdir::{atomic_write, sync_dir};
 
 pub const DEFAULT_BASE_URL: &str = "https://api.jamendo.com";
 /// Tracks shorter than this would loop several times under one trailer.

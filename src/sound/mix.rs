@@ -19,8 +19,8 @@ use crate::cancel::Cancel;
 use crate::error::Result;
 use crate::media::Tools;
 use crate::media::process::FfCommand;
-use crate::pipeline::workdir::WorkDir;
-use crate::render::timeline::{Kind, Timeline};
+use crate::workdir::WorkDir;
+use crate::timeline::{Kind, Timeline};
 
 pub const STEMS: &str = "sound/stems";
 pub const MASTER: &str = "sound/master.wav";
@@ -114,7 +114,7 @@ pub fn render(
         key.mix_in(&a, v.at_s, 1.0);
     }
     let music = music_stem(tl, &pieces.music)?;
-    let sfx = wav::read_wav(&work.path(crate::render::assembly::SFX))?;
+    let sfx = wav::read_wav(&work.path(crate::sound::assembly::SFX))?;
 
     let dialogue_gain_db = reference_gain(&key, DIALOGUE_LUFS);
     let music_gain_db = reference_gain(&music, MUSIC_LUFS);
@@ -250,8 +250,8 @@ fn cut_pieces(tools: &Tools, tl: &Timeline, source: &Path, dir: &Path, cancel: &
     })
 }
 
-fn is_builtin(m: &crate::render::timeline::Music) -> bool {
-    m.source == super::music::MusicSource::Builtin
+fn is_builtin(m: &crate::timeline::Music) -> bool {
+    m.source == crate::timeline::MusicSource::Builtin
 }
 
 /// A piece read back and trimmed or padded to exactly `len_s`.

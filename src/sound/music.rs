@@ -16,8 +16,9 @@ use super::{beats, decode, jamendo};
 use crate::cancel::Cancel;
 use crate::error::{Error, Result};
 use crate::media::{FfCommand, Tools};
-use crate::pipeline::workdir::atomic_write;
+use crate::workdir::atomic_write;
 use crate::story::vibes::Vibe;
+use crate::timeline::{MusicSource, MusicTrack};
 
 /// Shorter than this is a jingle, not a bed: even looped it would repeat every couple of cuts.
 pub const MIN_DURATION_S: f64 = 5.0;
@@ -39,60 +40,6 @@ const MAX_FOLDER_FILES: usize = 2000;
 const FOLDER_INDEX: &str = "folder-index.json";
 /// Bump when the beat tracker or what the index stores changes: older measurements are then taken again.
 const FOLDER_INDEX_VERSION: u32 = 1;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MusicSource {
-    User,
-    Folder,
-    Jamendo,
-    Builtin,
-}
-
-/// A chosen music file and what the credits need.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct MusicTrack {
-    pub source: MusicSource,
-    /// Absolute.
-    pub path: PathBuf,
-    pub title: Option<String>,
-    pub artist: Option<String>,
-    /// The CC licence URL for Jamendo; for a user's file only when its tags carry one.
-    pub license_url: Option<String>,
-    /// The track's page (Jamendo's `shareurl`).
-    pub url: Option<String>,
-    pub track_id: Option<String>,
-    pub duration_s: f64,
-    /// Tempo already measured (folder scan), so assembly need not track it twice; None = not measured yet.
-    pub bpm: Option<f64>,
-}
-
-impl MusicTrack {
-    /// One line for the credits and the report: `"Title" by Artist (licence URL)`.
-    pub fn credit(&self) -> String {
-        let title = self.title.as_deref().unwrap_or("untitled");
-        let mut line = format!("\"{title}\"");
-        if let Some(a) = &self.artist {
-            line.push_str(&format!(" by {a}"));
-        }
-        if let Some(l) = &self.license_url {
-            line.push_str(&format!(" ({l})"));
-        }
-        line
-    }
-
-    /// The manifest's `music_bed` record.
-    pub fn to_music_bed(&self) -> crate::story::manifest::MusicBed {
-        crate::story::manifest::MusicBed {
-            track_id: self.track_id.clone(),
-            track_name: self.title.clone(),
-            artist_name: self.artist.clone(),
-            license_ccurl: self.license_url.clone(),
-            local_path: Some(self.path.display().to_string()),
-            bpm: self.bpm,
-        }
-    }
-}
 
 pub struct MusicOptions<'a> {
     pub file: Option<&'a Path>,

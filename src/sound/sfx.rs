@@ -6,49 +6,13 @@
 //! beat silent: a build-up that would end inside a mute ends at the mute's start instead, and whatever still
 //! overlaps a mute is cut out of it.
 
+use crate::timeline::{BOUNDARY_BOOM_S, SfxEvent, SfxKind};
 use super::synth::{Noise, OnePole, Osc, RATE, Stereo, Svf, exp_decay, pan, soft_clip};
 
 /// Bump when the effects sound different, so stage `assembly` renders them again.
 pub const VERSION: u32 = 1;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SfxKind {
-    /// a short whoosh into a hard cut
-    Hard,
-    /// a longer riser ending at an act boundary, with a soft boom on it
-    Boundary,
-    /// a big impact (act-3 entry, title)
-    Hit,
-}
 
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct SfxEvent {
-    pub at_s: f64,
-    pub kind: SfxKind,
-}
-
-impl SfxKind {
-    /// How long before `at_s` the sound starts (whoosh/riser build up to the cut; a hit starts on it).
-    pub fn lead_s(self) -> f64 {
-        match self {
-            SfxKind::Hard => 0.35,
-            SfxKind::Boundary => 2.0,
-            SfxKind::Hit => 0.0,
-        }
-    }
-
-    /// The whole sound, lead included.
-    pub fn duration_s(self) -> f64 {
-        match self {
-            SfxKind::Hard => 0.6,
-            SfxKind::Boundary => 2.0 + BOUNDARY_BOOM_S,
-            SfxKind::Hit => 4.0,
-        }
-    }
-}
-
-const BOUNDARY_BOOM_S: f64 = 2.0;
 /// The stem's ceiling: -3 dBFS leaves the mix its headroom.
 const CEILING: f32 = 0.708;
 /// The riser under a boundary effect, an A: neutral, and low enough that its two-octave climb stays below harshness.

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use super::synth::{RATE, Stereo};
 use crate::error::{Error, IoContext, Result};
-use crate::pipeline::workdir::PartFile;
+use crate::workdir::PartFile;
 
 /// Write a 32-bit float stereo WAV atomically: hound writes `<path>.part`, which is renamed into place only once
 /// complete, so a reader never sees half a stem.

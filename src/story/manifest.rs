@@ -20,7 +20,7 @@ use super::vibes::{self, TitleStyle, VIBES, Vibe};
 use crate::analyze::anchors::{AnchorSource, Anchors};
 use crate::analyze::zones::Zone;
 use crate::error::{Error, IoContext, Result};
-use crate::pipeline::workdir::atomic_write;
+use crate::workdir::atomic_write;
 
 pub const MANIFEST: &str = "TRAILER_MANIFEST.json";
 /// 2.0 plus optional fields only: the earlier tool never checked the version and ignores unknown keys.

@@ -15,7 +15,7 @@ use crate::analyze::zones::ZoneMatcher;
 use crate::error::{Error, Result};
 use crate::ingest::analysis::{self, ShotList};
 use crate::ingest::dialogue::{DIALOGUE, Dialogue};
-use crate::pipeline::workdir::WorkDir;
+use crate::workdir::WorkDir;
 
 /// Bump when the choice of clips changes, so resumed runs choose again.
 pub const VERSION: u32 = 2;

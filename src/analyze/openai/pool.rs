@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use super::{CallError, Client};
 use crate::analyze::SceneText;
 use crate::error::IoContext;
-use crate::pipeline::parallel::parallel_map;
+use crate::workdir::parallel_map;
 use crate::{Cancel, Result};
 
 impl Client {

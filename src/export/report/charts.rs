@@ -6,7 +6,7 @@
 use std::fmt::Write;
 
 use super::loudness::LoudnessCurve;
-use crate::render::timeline::Kind;
+use crate::timeline::Kind;
 use crate::story::manifest::Act;
 
 /// The viewBox width; the page scales the SVG to its column.

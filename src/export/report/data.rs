@@ -16,9 +16,9 @@ use crate::ingest::analysis::{PROBE, SHOTS, ShotList};
 use crate::ingest::dialogue::{DIALOGUE, Dialogue};
 use crate::ingest::subtitles::DialogueEvent;
 use crate::media::Probe;
-use crate::pipeline::checkpoint::load_checkpoint;
+use crate::workdir::load_checkpoint;
 use crate::render::conform::MIX_REPORT;
-use crate::render::timeline::Timeline;
+use crate::timeline::Timeline;
 use crate::sound::mix::{MASTER, MixReport};
 use crate::story::manifest::Manifest;
 

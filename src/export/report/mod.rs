@@ -29,7 +29,7 @@ use minijinja::{Environment, UndefinedBehavior, Value, context};
 use crate::cancel::Cancel;
 use crate::error::{Error, IoContext, Result};
 use crate::media::Tools;
-use crate::pipeline::workdir::sync_dir;
+use crate::workdir::sync_dir;
 
 /// The report's folder in the work dir.
 pub const REPORT_DIR: &str = "report";

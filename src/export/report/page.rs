@@ -9,10 +9,10 @@ use super::data::WorkData;
 use super::thumbs::Pick;
 use crate::export::cutlist::{act_name, timecode};
 use crate::media::Rate;
-use crate::pipeline::Stage;
-use crate::render::timeline::{Kind, Segment};
-use crate::sound::music::MusicSource;
-use crate::sound::sfx::SfxKind;
+use crate::workdir::Stage;
+use crate::timeline::{Kind, Segment};
+use crate::timeline::MusicSource;
+use crate::timeline::SfxKind;
 use crate::story::manifest::{Act, BeatType, Clip};
 
 /// The money-shot grid: 3 × 3.

@@ -9,7 +9,7 @@ use crate::cancel::Cancel;
 use crate::error::{IoContext, Result};
 use crate::media::escape::{filter_value, image2_pattern};
 use crate::media::{FfCommand, Tools};
-use crate::render::timeline::Timeline;
+use crate::timeline::Timeline;
 
 /// Wide enough for the three-column money-shot grid on a wide screen, small enough for a light page.
 pub const WIDTH: u32 = 480;

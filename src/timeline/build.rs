@@ -1,200 +1,31 @@
-//! `timeline.json`: the one model of trailer time. Built from the manifest in the manifest's order (never
-//! re-sorted), on the output frame grid; every later step (picture, music, effects, voice lines, exports) takes
-//! its positions from here, so nothing drifts. Pure: data in, data out.
+//! Building `timeline.json` from the manifest, in the manifest's order (never re-sorted), on the output frame
+//! grid; every later step (picture, music, effects, voice lines, exports) takes its positions from it, so nothing
+//! drifts. Pure: data in, data out.
 //!
 //! How it is built:
 //! 1. Lay the segments out as the manifest books them: clips, the silence beat before the first act-3 clip, the
 //!    title card before the first button clip.
-//! 2. Place the music so a bar start lands on the act-3 entry (`sound::placement`, or the built-in bed's own grid).
+//! 2. Place the music so a bar start lands on the act-3 entry (`placement`, or the built-in bed's own grid).
 //! 3. Snap each cut to the beat nearest its booked position (so errors never add up), within what the clip
 //!    allows: its end must stay on an allowed source edge (`story::edges`), never shrink into the line it holds,
 //!    and never grow past a beat. Act-3 cuts may also land on half beats.
-//! 4. Lay effects, voice lines and film-audio gains on the snapped segments.
+//! 4. Lay effects, voice lines (`voice`) and film-audio gains on the snapped segments.
 
-use serde::{Deserialize, Serialize};
-
+use super::model::*;
+use super::music::{MusicAnalysis, MusicSource, MusicTrack};
+use super::placement::{self, Piece};
+use super::voice;
 use crate::ingest::subtitles::DialogueEvent;
 use crate::media::Rate;
-use crate::sound::music::{MusicSource, MusicTrack};
-use crate::sound::placement::{self, MusicAnalysis, Piece};
-use crate::sound::sfx::{SfxEvent, SfxKind};
-use crate::sound::voice;
 use crate::story::edges::{CUE_MARGIN_S, Edges};
 use crate::story::manifest::{Act, Manifest, Transition};
 use crate::story::rules::MIN_CLIP_FRAMES;
 use crate::story::vibes::{self, TitleStyle, Vibe};
 
-pub const TIMELINE: &str = "timeline.json";
-
-/// Montage clips keep a bed of their own sound under the music (footsteps, engines), this far down.
-pub const AMBIENT_DB: f64 = -12.0;
-/// Under a voice line the pictures' own sound steps further back, so the line is clear.
-pub const UNDER_VOICE_DB: f64 = -24.0;
-/// The music fades out over the trailer's last seconds.
-pub const MUSIC_FADE_OUT_S: f64 = 2.0;
-/// A crossfade lasts this long, centred on its cut (half in each clip), less when a clip is short.
-pub const CROSSFADE_S: f64 = 0.5;
-/// A fade to (or from) black or white: this long out of one clip, then as long into the next.
-pub const FADE_S: f64 = 0.25;
 /// Source beyond a clip's edges that a crossfade may show, at most.
 const MAX_HANDLE_S: f64 = 1.0;
 /// Two effects closer than this blur into one.
 const SFX_MIN_GAP_S: f64 = 1.5;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Kind {
-    Clip,
-    Silence,
-    Title,
-    Button,
-    Card,
-}
-
-/// One stretch of picture, `[start_frame, end_frame)` of the trailer.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Segment {
-    pub kind: Kind,
-    pub start_s: f64,
-    pub end_s: f64,
-    pub start_frame: u64,
-    pub end_frame: u64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub source_start_s: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub source_end_s: Option<f64>,
-    pub transition_in: Transition,
-    /// Length of the transition into this segment, centred on its start: a crossfade blends the last
-    /// `transition_frames / 2` frames before the cut with the first as many after it; a fade goes out over the
-    /// first half and in over the second. 0 for a hard cut.
-    #[serde(default, skip_serializing_if = "is_zero")]
-    pub transition_frames: u64,
-    /// How much of the same shot the source holds before the clip's start and after its end (at most 1 s):
-    /// what a crossfade may show beyond the clip. Where there is less, the blend holds the edge frame.
-    #[serde(default, skip_serializing_if = "is_zero_s")]
-    pub handle_before_s: f64,
-    #[serde(default, skip_serializing_if = "is_zero_s")]
-    pub handle_after_s: f64,
-    /// The manifest clip this plays (index into `clips`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub clip_index: Option<usize>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub act: Option<Act>,
-    /// The clip's own line plays at full level.
-    #[serde(default)]
-    pub keep_audio: bool,
-    /// Text of a card (the title).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub text: Option<String>,
-    /// The line under the title.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tagline: Option<String>,
-}
-
-fn is_zero(n: &u64) -> bool {
-    *n == 0
-}
-
-fn is_zero_s(s: &f64) -> bool {
-    *s == 0.0
-}
-
-impl Segment {
-    pub fn frames(&self) -> u64 {
-        self.end_frame - self.start_frame
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Music {
-    pub path: String,
-    pub source: MusicSource,
-    /// File time at trailer time 0 (negative: the music enters after the start).
-    pub offset_s: f64,
-    pub bpm: f64,
-    /// Beats and bar starts in trailer seconds.
-    pub beats_s: Vec<f64>,
-    pub downbeats_s: Vec<f64>,
-    pub fade_out_s: f64,
-    /// Where each stretch of the file plays (more than one when a short track is looped on bar starts).
-    pub pieces: Vec<Piece>,
-    /// Trailer spans where the music is silent (the silence beat).
-    pub mutes: Vec<[f64; 2]>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub artist: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub license_url: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
-}
-
-/// A line of dialogue heard over other pictures (a J/L cut).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Voice {
-    pub at_s: f64,
-    pub end_s: f64,
-    pub source_start_s: f64,
-    pub source_end_s: f64,
-    pub text: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub speaker: Option<String>,
-}
-
-/// The film's own sound under one clip. Through a crossfade the two clips' sounds overlap and cross too; into
-/// and out of a fade to black the sound fades with the picture.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FilmAudio {
-    pub start_s: f64,
-    pub end_s: f64,
-    pub source_start_s: f64,
-    pub gain_db: f64,
-    pub clip_index: usize,
-    #[serde(default, skip_serializing_if = "is_zero_s")]
-    pub fade_in_s: f64,
-    #[serde(default, skip_serializing_if = "is_zero_s")]
-    pub fade_out_s: f64,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Timeline {
-    /// The frame rate, exact; `fps` is the same as a number.
-    pub rate: Rate,
-    pub fps: f64,
-    pub frames: u64,
-    pub duration_s: f64,
-    pub vibe: String,
-    pub source_file: String,
-    /// How the title card looks: the manifest's `title_style`, else the vibe's.
-    pub title_style: TitleStyle,
-    pub video: Vec<Segment>,
-    pub music: Option<Music>,
-    pub sfx: Vec<SfxEvent>,
-    pub voice: Vec<Voice>,
-    pub film_audio: Vec<FilmAudio>,
-    /// How many cuts were asked to land on a beat, and how many do (within one frame).
-    pub cuts: usize,
-    pub cuts_on_beat: usize,
-    /// Which manifest this was built from (`Manifest::decisions_key`), so an export can tell a stale timeline.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub manifest_key: Option<String>,
-}
-
-impl Timeline {
-    /// The silence beat, if the trailer has one.
-    pub fn silence(&self) -> Option<(f64, f64)> {
-        self.video
-            .iter()
-            .find(|s| s.kind == Kind::Silence)
-            .map(|s| (s.start_s, s.end_s))
-    }
-
-    /// Where the picture changes: every boundary between two segments.
-    pub fn cut_points_s(&self) -> Vec<f64> {
-        self.video.iter().skip(1).map(|s| s.start_s).collect()
-    }
-}
 
 /// What the timeline needs to know about the film.
 pub struct Film<'a> {

@@ -5,19 +5,18 @@
 use crate::media::Rate;
 use std::path::{Path, PathBuf};
 
-use super::timeline::{self, Bed, Film, Kind, TIMELINE, Timeline};
 use crate::analyze::anchors::{STRUCTURE, Structure};
 use crate::cancel::Cancel;
 use crate::error::Result;
 use crate::ingest::analysis::{self, ShotList};
 use crate::ingest::dialogue::{DIALOGUE, Dialogue};
 use crate::media::Tools;
-use crate::pipeline::workdir::WorkDir;
+use crate::workdir::WorkDir;
 use crate::sound::beats::{self, ANALYSIS_RATE, TempoPrior};
 use crate::sound::bed::{self, BedPlan};
-use crate::sound::music::{self, MusicOptions, MusicTrack};
-use crate::sound::placement::{self, MusicAnalysis};
-use crate::sound::sfx::{self, SfxKind};
+use crate::sound::music::{self, MusicOptions};
+use crate::timeline::{self, Bed, Film, Kind, MusicAnalysis, MusicTrack, SfxKind, TIMELINE, Timeline};
+use crate::sound::sfx;
 use crate::sound::{decode, wav};
 use crate::story::edges::Edges;
 use crate::story::manifest::{Act, BpmGrid, Manifest, MusicBed};
@@ -201,7 +200,7 @@ fn analyse(tools: &Tools, track: &MusicTrack, vibe: &Vibe, cancel: &Cancel) -> R
         downbeats_s: found.downbeats_s,
         bar_rms: vec![],
     };
-    analysis.bar_rms = placement::bar_rms(&mono, ANALYSIS_RATE, &analysis.bars());
+    analysis.bar_rms = beats::bar_rms(&mono, ANALYSIS_RATE, &analysis.bars());
     Ok(analysis)
 }
 

@@ -6,46 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// What the tracker and the loudness scan found in a music file (times in the file's own seconds).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct MusicAnalysis {
-    pub duration_s: f64,
-    pub bpm: f64,
-    pub beats_s: Vec<f64>,
-    /// Bar starts; empty when no metre was found (then every fourth beat is used).
-    pub downbeats_s: Vec<f64>,
-    /// RMS of the music in each bar, one value per downbeat (the bar that starts there).
-    pub bar_rms: Vec<f32>,
-}
-
-impl MusicAnalysis {
-    /// Downbeats, or every fourth beat when the tracker found no metre.
-    pub fn bars(&self) -> Vec<f64> {
-        if self.downbeats_s.len() >= 2 {
-            self.downbeats_s.clone()
-        } else {
-            self.beats_s.iter().step_by(4).copied().collect()
-        }
-    }
-}
-
-/// RMS of `mono` in each bar (from each downbeat to the next; the last bar runs one bar length).
-pub fn bar_rms(mono: &[f32], rate: u32, downbeats_s: &[f64]) -> Vec<f32> {
-    let at = |t: f64| ((t * rate as f64).round().max(0.0) as usize).min(mono.len());
-    downbeats_s
-        .iter()
-        .enumerate()
-        .map(|(i, &d)| {
-            let next = downbeats_s
-                .get(i + 1)
-                .copied()
-                .unwrap_or_else(|| d + (d - downbeats_s.get(i.wrapping_sub(1)).copied().unwrap_or(d - 2.0)));
-            let bar = &mono[at(d)..at(next).max(at(d))];
-            let power = bar.iter().map(|&x| (x as f64) * (x as f64)).sum::<f64>() / bar.len().max(1) as f64;
-            power.sqrt() as f32
-        })
-        .collect()
-}
+use super::music::MusicAnalysis;
 
 /// One stretch of the music: trailer `[start_s, end_s)` plays the file from `music_start_s`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]

@@ -6,7 +6,7 @@
 //! montage cuts in the cold open and acts 1–2; act 3 only when the vibe keeps dialogue there.
 
 use crate::ingest::subtitles::DialogueEvent;
-use crate::render::timeline::{Film, Kind, Segment, Timeline, Voice};
+use super::{Film, Kind, Segment, Timeline, Voice};
 use crate::story::edges::CUE_MARGIN_S;
 use crate::story::manifest::Act;
 use crate::story::score::{emotion_weight, line_quality};

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::Stage;
-use super::workdir::atomic_write;
+use super::dir::atomic_write;
 
 pub const CHECKPOINT_FILE: &str = "pipeline_checkpoint.json";
 /// Bumped when a field changes meaning; a file with a different version is treated as absent.

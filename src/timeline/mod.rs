@@ -1,0 +1,15 @@
+//! The one model of trailer time (`timeline.json`) and the code that builds it from the manifest, the music's
+//! beats and the film's edges: segments snapped to beats (`build`), the music's placement (`placement`), the
+//! voice lines heard over montage (`voice`). Pure: data in, data out. Below `sound/` (the mix) and `render/`
+//! (the picture), which only read it.
+
+mod build;
+mod model;
+mod music;
+mod placement;
+mod voice;
+
+pub use build::{Bed, Film, build};
+pub use model::*;
+pub use music::{MusicAnalysis, MusicSource, MusicTrack};
+pub use placement::{Piece, Placement, place};
