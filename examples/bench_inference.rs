@@ -17,17 +17,21 @@ fn main() {
     };
     let reps: usize = args.get(2).and_then(|r| r.parse().ok()).unwrap_or(5).max(1);
     let work = WorkDir::open(std::path::Path::new(dir)).expect("open the work dir");
+    let inputs = inference::Inputs {
+        faces: FaceDetector::locate(),
+        vision: None,
+    };
     let mut rates = Vec::new();
     let mut n = 0;
     for _ in 0..reps {
         let _ = std::fs::remove_file(work.path(cache::SCENES));
         let t = Instant::now();
-        let out = inference::run(&work, None, &Cancel::new(), &mut NullReporter).expect("inference");
+        let out = inference::run(&inputs, &work, &Cancel::new(), &mut NullReporter).expect("inference");
         n = out.keyframes;
         rates.push(n as f64 / t.elapsed().as_secs_f64());
     }
     let t = Instant::now();
-    cinecut::analyze::builtin::Builtin::load(&work).expect("load");
+    cinecut::analyze::builtin::Builtin::load(&work, inputs.faces.as_deref()).expect("load");
     eprintln!("of which loading the analysis: {:.3} s", t.elapsed().as_secs_f64());
     rates.sort_by(f64::total_cmp);
     let rate = rates[reps / 2];

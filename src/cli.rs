@@ -75,7 +75,7 @@ pub struct Args {
     pub until: Option<Stage>,
 
     /// How long: `trailer` (the vibe's default, about 2 min), `teaser` (60 s), `spot` (30 s), or seconds
-    #[arg(short = 'l', long, value_name = "LENGTH", default_value = "trailer", value_parser = Length::parse)]
+    #[arg(short = 'l', long, value_name = "LENGTH", default_value = "trailer", value_parser = Length::parse, conflicts_with = "manifest")]
     pub length: Length,
 
     /// The title card's text [default: the film's title tag, else its file name cleaned up]
@@ -87,7 +87,7 @@ pub struct Args {
     pub tagline: Option<String>,
 
     /// Allow clips from the last 5 % of the story (the ending is left out by default)
-    #[arg(long)]
+    #[arg(long, conflicts_with = "manifest")]
     pub allow_spoilers: bool,
 
     /// The music bed: an audio file (mp3, m4a/aac, wav, flac, ogg/opus) [default: a track from --music-dir,

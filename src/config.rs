@@ -13,11 +13,12 @@ use crate::ingest::dialogue::{self, SubtitleSource, find_source};
 use crate::media::{Probe, Rate, StreamInfo, Tools, probe};
 use crate::workdir::{Stage, default_work_dir};
 use crate::render::format::Resolution;
-use crate::render::grade::{self, Lut};
+use crate::render::grade::{self, Grade, Lut};
 use crate::sound::music;
 use crate::timeline::MusicTrack;
+use crate::workdir::Secret;
 use crate::story::Vibe;
-use crate::story::manifest::Manifest;
+use crate::story::manifest::{MANIFEST, Manifest};
 use crate::story::plan::{Length, MIN_LENGTH_S};
 
 #[derive(Debug, Clone)]
@@ -42,7 +43,7 @@ pub struct RunConfig {
     /// `--music-dir`, else `CINECUT_MUSIC_DIR`.
     pub music_dir: Option<PathBuf>,
     /// `JAMENDO_CLIENT_ID`: enables Jamendo as a music source.
-    pub jamendo_client_id: Option<String>,
+    pub jamendo_client_id: Option<Secret>,
     pub probe: Probe,
     /// The model server, when `--analyzer openai` or `--text-model` asks for one.
     pub model: Option<EndpointConfig>,
@@ -59,18 +60,12 @@ pub struct RunConfig {
     pub preset: String,
 }
 
-/// The colour grade to apply.
-#[derive(Debug, Clone)]
-pub enum Grade {
-    /// The vibe's look.
-    Vibe,
-    /// `--no-grade`.
-    Off,
-    /// `--lut FILE`, read and checked at startup.
-    User { path: PathBuf, lut: Lut },
-}
-
 impl RunConfig {
+    /// The manifest the render lays out: `--manifest`'s, else the work dir's own.
+    pub fn manifest_path(&self) -> PathBuf {
+        self.manifest.clone().unwrap_or_else(|| self.work_dir.join(MANIFEST))
+    }
+
     /// The trailer's frame rate: `--fps`, else the film's.
     pub fn rate(&self) -> Rate {
         self.fps.unwrap_or_else(|| self.probe.rate())
@@ -87,12 +82,12 @@ impl RunConfig {
             )?),
             None => None,
         };
-        let (video, vibe_name) = match (&args.video, &args.vibe, &manifest) {
-            (Some(v), Some(vibe), _) => (v.clone(), vibe.clone()),
-            (video, vibe, Some(m)) => {
+        let (video, vibe) = match (&args.video, &args.vibe, &manifest) {
+            (video, given, Some(m)) => {
                 let (mv, mvibe) = manifest_source(m)?;
-                (video.clone().unwrap_or(mv), vibe.clone().unwrap_or(mvibe))
+                (video.clone().unwrap_or(mv), manifest_vibe(m, &mvibe, given.as_deref())?)
             }
+            (Some(v), Some(vibe), None) => (v.clone(), Vibe::parse(vibe)?),
             _ => {
                 return Err(Error::Usage {
                     problem: "a film and a vibe are needed".into(),
@@ -114,7 +109,6 @@ impl RunConfig {
             }
             None => None,
         };
-        let vibe = Vibe::parse(&vibe_name)?;
 
         let probe = probe(tools, &source, cancel)?;
         let Some(picture) = probe.video() else {
@@ -140,7 +134,7 @@ impl RunConfig {
             .music_dir
             .clone()
             .or_else(|| env("CINECUT_MUSIC_DIR").map(PathBuf::from));
-        let jamendo_client_id = env("JAMENDO_CLIENT_ID").and_then(|v| v.into_string().ok());
+        let jamendo_client_id = env("JAMENDO_CLIENT_ID").and_then(|v| v.into_string().ok()).map(Secret::new);
 
         let grade = match (&args.lut, args.no_grade) {
             (Some(path), _) => {
@@ -149,7 +143,7 @@ impl RunConfig {
                 Grade::User { path, lut }
             }
             (None, true) => Grade::Off,
-            (None, false) => Grade::Vibe,
+            (None, false) => Grade::Vibe(Lut::for_vibe(vibe)),
         };
 
         let subtitles = find_source(subtitle.as_deref(), &source, &probe);
@@ -369,6 +363,29 @@ fn manifest_source(manifest: &Path) -> Result<(PathBuf, String)> {
     let vibe = v["vibe"].as_str().ok_or_else(|| bad("vibe is missing".into()))?;
     let base = manifest.parent().unwrap_or(Path::new("."));
     Ok((base.join(source), vibe.to_string()))
+}
+
+/// The manifest owns its vibe: its clips, transitions and title were chosen for it, and the output's name, the
+/// grade, the mix and the stage keys all follow it. A `-v` that says otherwise is a contradiction to refuse, not a
+/// setting to half-apply.
+fn manifest_vibe(manifest: &Path, named: &str, given: Option<&str>) -> Result<&'static Vibe> {
+    let vibe = Vibe::parse(named).map_err(|e| Error::bad_input(manifest, format!("its vibe: {e}"), "set \"vibe\" to one of the vibes `cinecut vibes` lists"))?;
+    match given.map(Vibe::parse).transpose()? {
+        Some(other) if other.name != vibe.name => Err(Error::Usage {
+            problem: format!(
+                "the manifest {} is a {} cut, but -v/--vibe says {}",
+                manifest.display(),
+                vibe.name,
+                other.name
+            ),
+            fix: format!(
+                "leave out -v to render it as {0}; to grade and mix this cut as {1}, set \"vibe\": \"{1}\" in the \
+                 manifest; for a new {1} cut, run cinecut FILM -v {1} without --manifest",
+                vibe.name, other.name
+            ),
+        }),
+        _ => Ok(vibe),
+    }
 }
 
 fn check_output(output: &Path, source: &Path) -> Result<()> {

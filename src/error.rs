@@ -20,8 +20,13 @@ pub enum Error {
     #[error("{problem}\n  fix: {fix}")]
     Usage { problem: String, fix: String },
 
-    #[error("unknown vibe '{given}'{suggestion}\n  fix: run `cinecut vibes` to list the 18 vibes")]
-    UnknownVibe { given: String, suggestion: String },
+    #[error("unknown vibe '{given}'{suggestion}\n  the vibes: {known}\n  fix: pass one of them (`cinecut vibes` shows what each does)")]
+    UnknownVibe {
+        given: String,
+        suggestion: String,
+        /// Every vibe's name, comma-separated.
+        known: String,
+    },
 
     #[error("{tool} was not found ({looked})\n  fix: {hint}")]
     ToolMissing {

@@ -61,7 +61,8 @@ pub struct Builtin {
 }
 
 impl Builtin {
-    pub fn load(work: &WorkDir) -> Result<Builtin> {
+    /// The analysis the descriptions are computed from, and the face cascade at `faces` (none: faces left out).
+    pub fn load(work: &WorkDir, faces: Option<&Path>) -> Result<Builtin> {
         let shots: ShotList = work.read_json(analysis::SHOTS)?;
         let mut frames = Vec::with_capacity(shots.frames as usize);
         let mut reader = ColumnsReader::open(work.root(), analysis::FRAMES)?;
@@ -88,8 +89,8 @@ impl Builtin {
             let p = work.path(rel);
             h.update(&std::fs::read(&p).at(&p, "cannot read")?);
         }
-        let faces = match FaceDetector::locate() {
-            Some(path) => Some(FaceDetector::load(&path)?),
+        let faces = match faces {
+            Some(path) => Some(FaceDetector::load(path)?),
             None => {
                 tracing::warn!(
                     "no face cascade found, so faces are left out; install Debian's opencv-data (make deps does) \

@@ -1,13 +1,14 @@
 //! Stage `inference`: one `SceneDescription` per keyframe, appended to `inference/scenes.jsonl` as each is done.
 //! The built-in analysis always supplies the numbers; with `--analyzer openai` a vision model writes the text.
 
+use std::path::PathBuf;
 use std::time::Instant;
 
-use std::path::PathBuf;
+use serde::Serialize;
 
 use super::builtin::{BUILTIN_TRUST, Builtin};
 use super::cache::{SceneCache, SceneLine, image_hash};
-use super::openai::Client;
+use super::openai::{Client, EndpointConfig};
 use super::scene::TextSource;
 use crate::cancel::Cancel;
 use crate::error::{IoContext, Result};
@@ -44,15 +45,25 @@ impl InferenceSummary {
     }
 }
 
-/// Describe every keyframe: with the built-in analysis alone, or with `model` writing the text.
+/// Describe every keyframe: with the built-in analysis alone, or with the vision model writing the text.
+/// What stage `inference` reads: the face cascade (found at startup; installing it later redoes the
+/// descriptions) and the vision model's server, when `--analyzer openai` asks for one.
+#[derive(Debug, Clone, Serialize)]
+pub struct Inputs {
+    pub faces: Option<PathBuf>,
+    pub vision: Option<EndpointConfig>,
+}
+
 pub fn run(
+    inputs: &Inputs,
     work: &WorkDir,
-    model: Option<&Client>,
     cancel: &Cancel,
     progress: &mut dyn Progress,
 ) -> Result<InferenceSummary> {
     let list: KeyframeList = work.read_json(KEYFRAMES)?;
-    let builtin = Builtin::load(work)?;
+    let builtin = Builtin::load(work, inputs.faces.as_deref())?;
+    let client = inputs.vision.clone().map(Client::new);
+    let model = client.as_ref();
     let mut cache = SceneCache::open(work)?;
     if cache.damaged > 0 {
         tracing::warn!("{} damaged lines in the inference cache were dropped", cache.damaged);

@@ -1,8 +1,10 @@
 //! Stage `structural`: read what the earlier stages measured, find the anchors (`anchors.rs`), write
 //! `structure.json`.
 
+use serde::Serialize;
+
 use super::anchors::{self, AnchorSource, STRUCTURE, Signals, Structure};
-use super::openai::{CallError, Client};
+use super::openai::{CallError, Client, EndpointConfig};
 use super::turning_points;
 use crate::error::Result;
 use crate::ingest::analysis::{self, ShotList};
@@ -13,16 +15,26 @@ use crate::ingest::keyframes::SPANS;
 use crate::ingest::spans::StorySpans;
 use crate::workdir::WorkDir;
 
-/// The text model and its context window in tokens, when the user named one.
-pub struct TextModel<'a> {
-    pub client: &'a Client,
+/// What stage `structural` reads: the film's length (0 when the container does not say) and the text model,
+/// when the user named one.
+#[derive(Debug, Clone, Serialize)]
+pub struct Inputs {
+    pub duration_s: f64,
+    pub text: Option<TextModel>,
+}
+
+/// The text model's server and its context window in tokens.
+#[derive(Debug, Clone, Serialize)]
+pub struct TextModel {
+    pub endpoint: EndpointConfig,
     pub context_tokens: usize,
 }
 
 /// Room for the answer: three short JSON objects.
 const ANSWER_TOKENS: u32 = 200;
 
-pub fn run(work: &WorkDir, duration_s: f64, model: Option<TextModel>) -> Result<Structure> {
+pub fn run(inputs: &Inputs, work: &WorkDir) -> Result<Structure> {
+    let duration_s = inputs.duration_s;
     let shots: ShotList = work.read_json(analysis::SHOTS)?;
     let dialogue: Dialogue = work.read_json(DIALOGUE)?;
     let spans: StorySpans = work.read_json(SPANS)?;
@@ -46,8 +58,9 @@ pub fn run(work: &WorkDir, duration_s: f64, model: Option<TextModel>) -> Result<
     };
     let curve = anchors::intensity(&signals, &dialogue.events, spans.story);
     let mut asked = None;
-    if let Some(m) = model {
-        let mut ask = |system: &str, user: &str, schema: &serde_json::Value| match m.client.complete_json(
+    if let Some(m) = &inputs.text {
+        let client = Client::new(m.endpoint.clone());
+        let mut ask = |system: &str, user: &str, schema: &serde_json::Value| match client.complete_json(
             system,
             user,
             schema,

@@ -105,14 +105,21 @@ fn analysis_rate(source: &Probe) -> (u32, u32) {
         .unwrap_or((24, 1))
 }
 
+/// What stage `proxy` reads: the film as probed (its path, streams and length) and how to analyse it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Inputs {
+    pub probe: Probe,
+    pub settings: Settings,
+}
+
 pub fn run(
     tools: &Tools,
-    source: &Probe,
+    inputs: &Inputs,
     work: &WorkDir,
-    settings: &Settings,
     cancel: &Cancel,
     progress: &mut dyn Progress,
 ) -> Result<AnalysisOutput> {
+    let (source, settings) = (&inputs.probe, &inputs.settings);
     work.write_json(PROBE, source)?;
     work.subdir("analysis")?;
     let (audio, video) = std::thread::scope(|scope| {

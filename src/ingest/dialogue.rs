@@ -171,7 +171,37 @@ fn parse(bytes: &[u8], hint: Option<&str>, origin: &str) -> Result<subtitles::Pa
     })
 }
 
-pub fn run(tools: &Tools, probe: &Probe, source: &SubtitleSource, work: &WorkDir, cancel: &Cancel) -> Result<Dialogue> {
+/// What stage `subtitles` reads: where the dialogue comes from (decided by the checked config), the bytes of a
+/// file by their hash, and the film (for an embedded track, and its length to drop cues past the end).
+#[derive(Debug, Clone, Serialize)]
+pub struct Inputs {
+    pub source: SubtitleSource,
+    /// The blake3 of a subtitle file's bytes (an embedded track is covered by the film's fingerprint).
+    pub file_hash: Option<String>,
+    pub film: PathBuf,
+    pub film_duration_s: Option<f64>,
+}
+
+impl Inputs {
+    pub fn new(source: SubtitleSource, probe: &Probe) -> Result<Inputs> {
+        let file_hash = match &source {
+            SubtitleSource::File { path } => {
+                let bytes = std::fs::read(path).map_err(|e| Error::io(path, "cannot read the subtitles", e))?;
+                Some(blake3::hash(&bytes).to_hex().to_string())
+            }
+            _ => None,
+        };
+        Ok(Inputs {
+            source,
+            file_hash,
+            film: probe.path.clone(),
+            film_duration_s: probe.duration(),
+        })
+    }
+}
+
+pub fn run(tools: &Tools, inputs: &Inputs, work: &WorkDir, cancel: &Cancel) -> Result<Dialogue> {
+    let source = &inputs.source;
     let (bytes, hint, origin) = match source {
         SubtitleSource::None { reason } => {
             tracing::warn!("{reason}; continuing without dialogue, the trailer will be picture-led");
@@ -197,14 +227,14 @@ pub fn run(tools: &Tools, probe: &Probe, source: &SubtitleSource, work: &WorkDir
                 "srt"
             };
             let bytes = FfCommand::ffmpeg(tools, "extracting the film's subtitles")
-                .input(&probe.path)
+                .input(&inputs.film)
                 .arg2("-map", format!("0:{stream_index}"))
                 .args(["-f", format, "pipe:1"])
                 .output_bytes(cancel)?;
             (
                 bytes,
                 Some(format.to_string()),
-                format!("{} (track #{stream_index})", probe.path.display()),
+                format!("{} (track #{stream_index})", inputs.film.display()),
             )
         }
     };
@@ -220,7 +250,7 @@ pub fn run(tools: &Tools, probe: &Probe, source: &SubtitleSource, work: &WorkDir
         );
     }
     let mut events = parsed.events;
-    if let Some(end) = probe.duration() {
+    if let Some(end) = inputs.film_duration_s {
         let before = events.len();
         events.retain(|e| e.start_s < end);
         let dropped = before - events.len();

@@ -117,14 +117,22 @@ fn seconds(work: &WorkDir, list: &ShotList, duration_s: f64) -> Result<Vec<Secon
         .collect())
 }
 
+/// What stage `keyframes` reads besides the analysis: the film's length (0 when the container does not say) and
+/// the proxy's frame rate, to find a time's frame in it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Inputs {
+    pub duration_s: f64,
+    pub proxy_fps: u32,
+}
+
 pub fn run(
     tools: &Tools,
+    inputs: &Inputs,
     work: &WorkDir,
-    duration_s: f64,
-    proxy_fps: u32,
     cancel: &Cancel,
     progress: &mut dyn Progress,
 ) -> Result<(KeyframeList, StorySpans)> {
+    let Inputs { duration_s, proxy_fps } = *inputs;
     let shots: ShotList = work.read_json(analysis::SHOTS)?;
     let dialogue: Dialogue = work.read_json(DIALOGUE)?;
     let duration_s = if duration_s > 0.0 {

@@ -5,11 +5,12 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use super::stages::{self, StageCtx};
+use super::stages::{self, Inputs, StageCtx};
 use crate::cancel::Cancel;
 use crate::config::RunConfig;
 use crate::error::{IoContext, Result};
 use crate::media::Tools;
+use crate::render::picture;
 use crate::workdir::{PipelineCheckpoint, Reporter, Stage, WorkDir, fingerprint, load_checkpoint, save_checkpoint};
 
 /// What a run did, for the caller and for tests (the proof that a resume skipped work).
@@ -52,11 +53,14 @@ pub fn run(cfg: &RunConfig, tools: &Tools, cancel: &Cancel, reporter: &mut dyn R
         }
         (false, Some(c)) => Some(c),
     }
-    .unwrap_or_else(|| PipelineCheckpoint::new(&cfg.source, Some(fp), cfg.vibe.name));
+    .unwrap_or_else(|| PipelineCheckpoint::new(&cfg.source, Some(fp.clone()), cfg.vibe.name));
     ckpt.vibe = cfg.vibe.name.to_string();
+    if cfg.fresh {
+        // `--fresh` redoes everything, the render cache included.
+        picture::clear_cache(&work);
+    }
 
     let ctx = StageCtx {
-        cfg,
         tools,
         work: &work,
         cancel,
@@ -67,16 +71,18 @@ pub fn run(cfg: &RunConfig, tools: &Tools, cancel: &Cancel, reporter: &mut dyn R
     };
     // Keys first (cheap), then one decision: the first stage that is not complete with the same key and its
     // outputs present. It and everything after it run; everything before it is skipped.
-    let mut keyed = Vec::new();
+    let (mut keyed, mut inputs) = (Vec::new(), Vec::new());
     let mut prev_key = String::new();
     for stage in planned_stages(cfg) {
-        let key = stage_key(&prev_key, stage, &stages::inputs(stage, &ctx)?);
-        let present = stages::outputs_present(stage, &ctx);
+        let stage_inputs = Inputs::for_stage(stage, cfg, &fp)?;
+        let key = stage_inputs.key(&prev_key);
+        let present = stages::outputs_present(&stage_inputs, &work);
         prev_key.clone_from(&key);
         keyed.push(PlannedStage { stage, key, present });
+        inputs.push(stage_inputs);
     }
     let first_run = first_stale(&ckpt, &keyed);
-    for (i, planned) in keyed.iter().enumerate() {
+    for (i, (planned, inputs)) in keyed.iter().zip(&inputs).enumerate() {
         cancel.check()?;
         let stage = planned.stage;
         if i < first_run {
@@ -94,7 +100,7 @@ pub fn run(cfg: &RunConfig, tools: &Tools, cancel: &Cancel, reporter: &mut dyn R
             save_checkpoint(&ckpt, work.root()).at(work.root(), "cannot save the checkpoint")?;
             reporter.stage_started(stage);
             let started = Instant::now();
-            let summary = stages::run(stage, &ctx, &mut ckpt, reporter.progress())?;
+            let summary = stages::run(inputs, &ctx, &mut ckpt, reporter.progress())?;
             ckpt.mark_stage_complete_with_key(stage, &planned.key);
             ckpt.stage_seconds
                 .insert(stage.name().to_string(), started.elapsed().as_secs_f64());
@@ -126,22 +132,14 @@ pub fn first_stale(ckpt: &PipelineCheckpoint, planned: &[PlannedStage]) -> usize
         .unwrap_or(planned.len())
 }
 
-/// Chained: a stage's key covers its own inputs and the key of the stage before it, so any upstream change
-/// reaches every later stage and no earlier one.
-fn stage_key(prev: &str, stage: Stage, inputs: &serde_json::Value) -> String {
-    let mut h = blake3::Hasher::new();
-    h.update(prev.as_bytes());
-    h.update(b"\0");
-    h.update(stage.name().as_bytes());
-    h.update(b"\0");
-    h.update(inputs.to_string().as_bytes());
-    h.finalize().to_hex()[..32].to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    fn stage_key(prev: &str, stage: Stage, inputs: &serde_json::Value) -> String {
+        stages::key_of(prev, stage, &[1], inputs)
+    }
 
     #[test]
     fn keys_chain_and_change_with_inputs() {

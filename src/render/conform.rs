@@ -8,19 +8,17 @@
 
 use std::path::{Path, PathBuf};
 
-use super::format;
-use super::grade::{Colour, Lut};
+use serde::Serialize;
+
+use super::format::{self, Resolution};
+use super::grade::{Colour, Grade};
 use super::picture;
 use super::plan;
 use crate::cancel::Cancel;
-use crate::config::{Grade, RunConfig};
 use crate::error::{Error, Result};
 use crate::media::process::FfCommand;
-use crate::media::{Rate, Tools};
-use crate::workdir::Progress;
-use crate::workdir::fingerprint;
-use crate::workdir::Unit;
-use crate::workdir::{PartFile, WorkDir, atomic_write};
+use crate::media::{Rate, StreamInfo, Tools};
+use crate::workdir::{PartFile, Progress, Unit, WorkDir, atomic_write};
 use crate::sound::mix::{self, MixReport};
 use crate::sound::wav;
 use crate::timeline::{TIMELINE, Timeline};
@@ -62,42 +60,57 @@ impl Outcome {
     }
 }
 
+/// What stage `conform` reads: the film and its picture, the vibe (its loudness and, with `Grade::Vibe`, its
+/// look), and the picture options.
+#[derive(Debug, Clone, Serialize)]
+pub struct Inputs {
+    pub source: PathBuf,
+    /// The film's content fingerprint, naming its pixels in the render cache (a copied or touched film keeps
+    /// its pieces, a replaced one does not).
+    pub source_id: Option<String>,
+    /// The film's picture: size, rate, colour description, scan type.
+    pub video: StreamInfo,
+    /// The timeline's vibe: the run's one vibe (with `--manifest`, the manifest's).
+    pub vibe: &'static Vibe,
+    pub output: PathBuf,
+    /// `--resolution`; the film's own size when `None`.
+    pub resolution: Option<Resolution>,
+    pub grade: Grade,
+    pub preset: String,
+}
+
 pub fn run(
     tools: &Tools,
+    inputs: &Inputs,
     work: &WorkDir,
-    cfg: &RunConfig,
     cancel: &Cancel,
     progress: &mut dyn Progress,
 ) -> Result<Outcome> {
     let tl: Timeline = work.read_json(TIMELINE)?;
-    let vibe = Vibe::parse(&tl.vibe)?;
-    let probe = &cfg.probe;
+    let (vibe, video) = (inputs.vibe, &inputs.video);
+    if tl.vibe != vibe.name {
+        return Err(Error::Runtime(format!(
+            "{TIMELINE} is for the vibe {}, the run for {} (a bug in cinecut; please report it)",
+            tl.vibe, vibe.name
+        )));
+    }
     work.subdir("render")?;
-    let video = probe
-        .video()
-        .ok_or_else(|| Error::bad_input(&cfg.source, "has no video stream", "pass the film's video file"))?;
 
     progress.message("mixing the sound");
-    let mix = mix::render(tools, &tl, &cfg.source, work, vibe.lufs as f64, cancel)?;
+    let mix = mix::render(tools, &tl, &inputs.source, work, vibe.lufs as f64, cancel)?;
 
     progress.message("rendering the picture");
-    if cfg.fresh {
-        // `--fresh` redoes everything, the render cache included.
-        let _ = std::fs::remove_dir_all(work.path(picture::PIECES));
-    }
-    let lut = lut_file(work, cfg, vibe)?;
+    let lut = lut_file(work, &inputs.grade, vibe)?;
     let colour = Colour::from_stream(video);
     let settings = picture::Settings {
-        source: &cfg.source,
-        source_id: fingerprint(&cfg.source)
-            .ok()
-            .map(|f| format!("{}:{}", f.size, f.head_tail_blake3)),
+        source: &inputs.source,
+        source_id: inputs.source_id.clone(),
         source_fps: video.fps().unwrap_or(tl.fps),
         vibe: vibe.name,
         ffmpeg_version: &tools.version,
-        size: format::frame_size(video.display_size().unwrap_or((1280, 720)), cfg.resolution),
+        size: format::frame_size(video.display_size().unwrap_or((1280, 720)), inputs.resolution),
         rate: tl.rate,
-        preset: &cfg.preset,
+        preset: &inputs.preset,
         colour: &colour,
         lut: lut.as_ref().map(|(p, k)| (p.as_path(), k.as_str())),
         source_pixels: video.width.unwrap_or(0) as u64 * video.height.unwrap_or(0) as u64,
@@ -115,7 +128,7 @@ pub fn run(
     // The AAC encoder overshoots the limiter a little: measure what was encoded, and if it peaks over the
     // target, limit lower and encode again.
     progress.message("writing the trailer");
-    let part = PartFile::new(&cfg.output);
+    let part = PartFile::new(&inputs.output);
     let mut ceiling = mix::CEILING_DBTP;
     let mut mix = mix;
     for attempt in 0.. {
@@ -163,11 +176,11 @@ fn jobs() -> usize {
 
 /// The `.cube` file to grade with and its content key, written into the work dir (once per vibe; a user's LUT
 /// as read and checked at startup); `None` for `--no-grade`.
-fn lut_file(work: &WorkDir, cfg: &RunConfig, vibe: &Vibe) -> Result<Option<(PathBuf, String)>> {
-    let (lut, name) = match &cfg.grade {
+fn lut_file(work: &WorkDir, grade: &Grade, vibe: &Vibe) -> Result<Option<(PathBuf, String)>> {
+    let (lut, name) = match grade {
         Grade::Off => return Ok(None),
-        Grade::Vibe => (Lut::for_vibe(vibe), vibe.name.to_string()),
-        Grade::User { lut, .. } => (lut.clone(), format!("user-{}", &lut.key()[..16])),
+        Grade::Vibe(lut) => (lut, vibe.name.to_string()),
+        Grade::User { lut, .. } => (lut, format!("user-{}", &lut.key()[..16])),
     };
     work.subdir(LUTS)?;
     let path = work.path(format!("{LUTS}/{name}.cube"));

@@ -20,7 +20,9 @@
 //! 5. the vibe's look, if it names one (`Look`: teal/orange, sepia/amber, cold blue, crushed).
 
 use std::fmt::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::media::escape::filter_value;
@@ -36,6 +38,18 @@ const MAX_CUBE_SIZE: usize = 256;
 const LUMA: [f64; 3] = [0.2126, 0.7152, 0.0722];
 const CUBE_FIX: &str =
     "export a 3D LUT in .cube format (33x33x33 is usual) from Resolve or Photoshop, or run without --lut";
+
+/// The colour grade a render applies.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Grade {
+    /// The vibe's look, its LUT made at startup.
+    Vibe(Lut),
+    /// `--no-grade`.
+    Off,
+    /// `--lut FILE`, read and checked at startup.
+    User { path: PathBuf, lut: Lut },
+}
 
 /// A 3D colour lookup table, as a `.cube` file holds it.
 #[derive(Debug, Clone, PartialEq)]
@@ -78,7 +92,7 @@ impl Lut {
 
     /// The vibe's grade: its four numbers and its look, 33³.
     pub fn for_vibe(vibe: &Vibe) -> Lut {
-        let grade = Grade::for_vibe(vibe);
+        let grade = Steps::for_vibe(vibe);
         Lut::from_fn(&format!("CineCut {}", vibe.name), LUT_SIZE, |c| grade.apply(c))
     }
 
@@ -284,6 +298,13 @@ impl Lut {
     }
 }
 
+/// A LUT is known by its content: in a stage's inputs it is its key, so a change to a look renders again.
+impl Serialize for Lut {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(&self.key())
+    }
+}
+
 /// `-0.0` and `-0.0000001` print as `0.000000`.
 fn num(x: f32) -> f32 {
     if x.abs() < 5e-7 { 0.0 } else { x }
@@ -412,9 +433,9 @@ const TEAL: [f64; 3] = [0.0, 0.5, 0.5];
 const ORANGE: [f64; 3] = [1.0, 0.55, 0.1];
 const BLUE_CYAN: [f64; 3] = [0.1, 0.5, 1.0];
 
-/// One vibe's grade, ready to apply to colours.
+/// One vibe's grade as its steps, ready to apply to colours.
 #[derive(Debug, Clone)]
-struct Grade {
+struct Steps {
     saturation: f64,
     contrast: Option<SCurve>,
     /// White-balance gains for red and blue.
@@ -423,9 +444,9 @@ struct Grade {
     look: Look,
 }
 
-impl Grade {
-    fn for_vibe(v: &Vibe) -> Grade {
-        Grade::new(
+impl Steps {
+    fn for_vibe(v: &Vibe) -> Steps {
+        Steps::new(
             v.saturation,
             v.contrast,
             v.temperature,
@@ -434,10 +455,10 @@ impl Grade {
         )
     }
 
-    fn new(saturation: f32, contrast: f32, temperature: f32, brightness: f32, look: Look) -> Grade {
+    fn new(saturation: f32, contrast: f32, temperature: f32, brightness: f32, look: Look) -> Steps {
         let t = (temperature as f64).clamp(-0.5, 0.5);
         let g = (1.0 + t) / (1.0 - t);
-        Grade {
+        Steps {
             saturation: saturation.max(0.0) as f64,
             contrast: SCurve::new(contrast as f64),
             gains: [g, 1.0 / g],
@@ -863,12 +884,12 @@ mod tests {
     }
 
     /// The vibe's four numbers without its look.
-    fn plain(v: &Vibe) -> Grade {
-        Grade::new(v.saturation, v.contrast, v.temperature, v.brightness, Look::Plain)
+    fn plain(v: &Vibe) -> Steps {
+        Steps::new(v.saturation, v.contrast, v.temperature, v.brightness, Look::Plain)
     }
 
-    fn only(saturation: f32, contrast: f32, temperature: f32, brightness: f32) -> Grade {
-        Grade::new(saturation, contrast, temperature, brightness, Look::Plain)
+    fn only(saturation: f32, contrast: f32, temperature: f32, brightness: f32) -> Steps {
+        Steps::new(saturation, contrast, temperature, brightness, Look::Plain)
     }
 
     #[test]
@@ -1078,7 +1099,7 @@ mod tests {
             "{edge:?}"
         );
         // Contrast: above 1 spreads 0.25 and 0.75, below 1 brings them closer; 0, 0.5 and 1 stay put.
-        let spread = |g: &Grade| g.apply(grey(0.75))[1] - g.apply(grey(0.25))[1];
+        let spread = |g: &Steps| g.apply(grey(0.75))[1] - g.apply(grey(0.25))[1];
         assert!(spread(&only(1.0, 1.3, 0.0, 0.0)) > 0.55);
         assert!(spread(&only(1.0, 0.85, 0.0, 0.0)) < 0.48);
         for c in [0.8, 1.3] {
@@ -1112,7 +1133,7 @@ mod tests {
     fn nothing_clips_hard() {
         // A bright ramp keeps rising through the vibe with the most contrast and lift (no flat top).
         for v in &VIBES {
-            let g = Grade::for_vibe(v);
+            let g = Steps::for_vibe(v);
             let a = g.apply(grey(0.96));
             let b = g.apply(grey(0.98));
             assert!(luma32(b) > luma32(a) && luma32(b) < 1.0, "{}: {a:?} {b:?}", v.name);

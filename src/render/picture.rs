@@ -392,6 +392,11 @@ pub fn concat_list(paths: &[PathBuf], pieces: &[Piece], rate: Rate) -> String {
     out
 }
 
+/// Empty the render cache (`--fresh` redoes everything, the rendered pieces included).
+pub fn clear_cache(work: &WorkDir) {
+    let _ = std::fs::remove_dir_all(work.path(PIECES));
+}
+
 /// Remove this vibe's pieces (and their stray `.part` and card text files) that the current trailer does not
 /// use: earlier versions of edited clips. Other vibes' pieces stay, so switching back is quick.
 pub fn sweep(work: &WorkDir, vibe: &str, keep: &[PathBuf]) {

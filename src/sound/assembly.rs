@@ -2,8 +2,11 @@
 //! find its beats, build `timeline.json`, and write the stems that are synthesised rather than cut from files (the
 //! built-in bed, the sound effects).
 
+use std::path::PathBuf;
+
+use serde::Serialize;
+
 use crate::media::Rate;
-use std::path::{Path, PathBuf};
 
 use crate::analyze::anchors::{STRUCTURE, Structure};
 use crate::cancel::Cancel;
@@ -11,7 +14,7 @@ use crate::error::Result;
 use crate::ingest::analysis::{self, ShotList};
 use crate::ingest::dialogue::{DIALOGUE, Dialogue};
 use crate::media::Tools;
-use crate::workdir::WorkDir;
+use crate::workdir::{Secret, WorkDir};
 use crate::sound::beats::{self, ANALYSIS_RATE, TempoPrior};
 use crate::sound::bed::{self, BedPlan};
 use crate::sound::music::{self, MusicOptions};
@@ -30,8 +33,15 @@ pub const SFX: &str = "sound/sfx.wav";
 /// Without a climax anchor, voice lines come from the first three quarters of the film.
 const VOICE_SHARE: f64 = 0.75;
 
-pub struct Options<'a> {
-    pub manifest: &'a Path,
+/// What stage `assembly` reads: the manifest to lay out, the trailer's rate, what the film offers, and where the
+/// music may come from.
+#[derive(Debug, Clone, Serialize)]
+pub struct Inputs {
+    /// The work dir's own manifest, or the one `--manifest` names.
+    pub manifest: PathBuf,
+    /// `--manifest`'s decisions (`Manifest::decisions_key`: not `music_bed`, which assembly itself records); the
+    /// work dir's own manifest is covered by `narrative`'s key.
+    pub manifest_key: Option<String>,
     /// Write the chosen music into the manifest's `music_bed` (only for the work dir's own manifest).
     pub record_music: bool,
     /// The trailer's frame rate.
@@ -39,9 +49,16 @@ pub struct Options<'a> {
     /// Where the film's picture ends, when known.
     pub film_duration_s: Option<f64>,
     pub has_audio: bool,
-    pub music: Option<&'a MusicTrack>,
-    pub music_dir: Option<&'a Path>,
-    pub jamendo_client_id: Option<&'a str>,
+    /// `--music`, checked at startup, with its size and mtime: a changed file is analysed again without
+    /// hashing megabytes each run.
+    pub music: Option<MusicTrack>,
+    pub music_stamp: Option<(u64, u128)>,
+    /// `--music-dir`, else `CINECUT_MUSIC_DIR`.
+    pub music_dir: Option<PathBuf>,
+    /// `JAMENDO_CLIENT_ID`: enables Jamendo as a music source.
+    pub jamendo_client_id: Option<Secret>,
+    /// Downloaded tracks and the music folder's index (`~/.cache/cinecut/music`).
+    pub music_cache: PathBuf,
 }
 
 pub struct Outcome {
@@ -68,8 +85,8 @@ impl Outcome {
     }
 }
 
-pub fn run(tools: &Tools, work: &WorkDir, opts: &Options, cancel: &Cancel) -> Result<Outcome> {
-    let mut manifest = Manifest::load(opts.manifest, opts.film_duration_s)?;
+pub fn run(tools: &Tools, opts: &Inputs, work: &WorkDir, cancel: &Cancel) -> Result<Outcome> {
+    let mut manifest = Manifest::load(&opts.manifest, opts.film_duration_s)?;
     let vibe = manifest.vibe()?;
     let duration_s = opts.film_duration_s.unwrap_or(f64::MAX);
     // A bare work dir (a manifest rendered on its own) has no analysis: any frame is then an edge.
@@ -95,7 +112,7 @@ pub fn run(tools: &Tools, work: &WorkDir, opts: &Options, cancel: &Cancel) -> Re
     };
 
     let seed = seed(&manifest);
-    let chosen = match opts.music {
+    let chosen = match &opts.music {
         Some(track) => music::Chosen {
             track: Some(track.clone()),
             warnings: vec![],
@@ -104,11 +121,11 @@ pub fn run(tools: &Tools, work: &WorkDir, opts: &Options, cancel: &Cancel) -> Re
             tools,
             &MusicOptions {
                 file: None,
-                dir: opts.music_dir,
-                jamendo_client_id: opts.jamendo_client_id,
+                dir: opts.music_dir.as_deref(),
+                jamendo_client_id: opts.jamendo_client_id.as_ref().map(Secret::expose),
                 vibe,
                 seed,
-                cache_dir: music::default_cache_dir(),
+                cache_dir: opts.music_cache.clone(),
             },
             cancel,
         )?,
@@ -165,7 +182,7 @@ pub fn run(tools: &Tools, work: &WorkDir, opts: &Options, cancel: &Cancel) -> Re
             beat_count: m.beats_s.len() as u64,
             source: Some(if builtin { "builtin" } else { "tracked" }.to_string()),
         });
-        manifest.save(opts.manifest)?;
+        manifest.save(&opts.manifest)?;
     }
     Ok(Outcome { timeline: tl, warnings })
 }

@@ -1,7 +1,9 @@
 //! Stage `narrative`, its edge: read what the analysis stages wrote, build the trailer (`trailer.rs`), check it
 //! against the rules (`rules.rs`), and write `TRAILER_MANIFEST.json`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
 
 use super::manifest::{MANIFEST, Manifest};
 use super::plan::Length;
@@ -20,16 +22,24 @@ use crate::workdir::WorkDir;
 /// Bump when the choice of clips changes, so resumed runs choose again.
 pub const VERSION: u32 = 2;
 
-pub struct Options<'a> {
+/// What stage `narrative` reads: what the user asked for, the film's name and fingerprint for the manifest, and
+/// the sentence model (zones come from it when it is installed, from word lists when not).
+#[derive(Debug, Clone, Serialize)]
+pub struct Inputs {
+    pub source: PathBuf,
+    /// Serialised whole, so a change to a vibe's parameters chooses again.
     pub vibe: &'static Vibe,
     pub length: Length,
     pub allow_spoilers: bool,
     /// The title card's text; else the container's title, else the file name cleaned up.
-    pub title: Option<&'a str>,
-    pub container_title: Option<&'a str>,
+    pub title: Option<String>,
+    pub container_title: Option<String>,
     /// A line under the title on the card.
-    pub tagline: Option<&'a str>,
+    pub tagline: Option<String>,
+    /// Size and content hash, not the mtime: a copied film still matches its manifest.
     pub fingerprint: Option<String>,
+    /// The MiniLM model's folder (`Embedder::locate`), if installed.
+    pub embedder: Option<PathBuf>,
 }
 
 pub struct Outcome {
@@ -50,7 +60,8 @@ impl Outcome {
     }
 }
 
-pub fn run(work: &WorkDir, source: &Path, opts: &Options) -> Result<Outcome> {
+pub fn run(opts: &Inputs, work: &WorkDir) -> Result<Outcome> {
+    let source = opts.source.as_path();
     let shots: ShotList = work.read_json(analysis::SHOTS)?;
     let dialogue: Dialogue = work.read_json(DIALOGUE)?;
     let structure: Structure = work.read_json(STRUCTURE)?;
@@ -58,7 +69,7 @@ pub fn run(work: &WorkDir, source: &Path, opts: &Options) -> Result<Outcome> {
     let mut cues = dialogue.events;
     cues.sort_by(|a, b| a.start_s.total_cmp(&b.start_s));
 
-    let embedder = Embedder::locate().map(|dir| Embedder::load(&dir)).transpose()?;
+    let embedder = opts.embedder.as_deref().map(Embedder::load).transpose()?;
     let zones = ZoneMatcher::new(embedder)?;
     let film = Film {
         fps: shots.fps,
@@ -75,7 +86,8 @@ pub fn run(work: &WorkDir, source: &Path, opts: &Options) -> Result<Outcome> {
         allow_spoilers: opts.allow_spoilers,
         title: opts
             .title
-            .or(opts.container_title)
+            .as_deref()
+            .or(opts.container_title.as_deref())
             .map(|t| t.trim().to_string())
             .filter(|t| !t.is_empty())
             .unwrap_or_else(|| title_from_file(source)),
@@ -83,7 +95,7 @@ pub fn run(work: &WorkDir, source: &Path, opts: &Options) -> Result<Outcome> {
         fingerprint: opts.fingerprint.clone(),
     };
     let mut built = trailer::build(&film, &zones, &req)?;
-    built.manifest.tagline = opts.tagline.map(str::trim).filter(|t| !t.is_empty()).map(String::from);
+    built.manifest.tagline = opts.tagline.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(String::from);
     let mut warnings: Vec<String> = zones.warning().into_iter().collect();
     warnings.extend(built.warnings);
 

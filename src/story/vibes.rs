@@ -227,6 +227,7 @@ impl Vibe {
             suggestion: nearest
                 .map(|(_, n)| format!("; did you mean '{n}'?"))
                 .unwrap_or_default(),
+            known: VIBES.iter().map(|v| v.name).collect::<Vec<_>>().join(", "),
         })
     }
 }

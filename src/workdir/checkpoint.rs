@@ -114,6 +114,14 @@ pub struct SourceFingerprint {
     pub head_tail_blake3: String,
 }
 
+impl SourceFingerprint {
+    /// Size and content hash, not the mtime: a copied or touched film is still the same film (the manifest's
+    /// `source_fingerprint`, the render cache's name for the film's pixels).
+    pub fn content_id(&self) -> String {
+        format!("{}:{}", self.size, self.head_tail_blake3)
+    }
+}
+
 const FINGERPRINT_SPAN: u64 = 1 << 20;
 
 pub fn fingerprint(path: &Path) -> io::Result<SourceFingerprint> {

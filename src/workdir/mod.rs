@@ -6,6 +6,7 @@ mod checkpoint;
 mod dir;
 mod parallel;
 mod progress;
+mod secret;
 mod stage;
 
 pub use checkpoint::{
@@ -15,4 +16,5 @@ pub use checkpoint::{
 pub use dir::{PartFile, WorkDir, atomic_write, default_work_dir, sync_dir};
 pub use parallel::{cores, parallel_map};
 pub use progress::{NullReporter, Progress, Reporter, Unit};
+pub use secret::Secret;
 pub use stage::Stage;

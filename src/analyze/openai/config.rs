@@ -1,19 +1,22 @@
 //! Where the model server is and how patiently to talk to it.
 
-use std::fmt;
 use std::time::Duration;
 
+use serde::Serialize;
+
+use crate::workdir::Secret;
 use crate::{Error, Result};
 
 /// Used when neither `--endpoint` nor an environment variable names a server: llama-server's default port.
 pub const DEFAULT_BASE_URL: &str = "http://127.0.0.1:8080/v1";
 
-/// The endpoint, models and retry policy. `Debug` shows whether a key is set, never the key.
-#[derive(Clone)]
+/// The endpoint, models and retry policy. It is part of the inputs of the stages that ask the server, so any
+/// change to it re-runs them; the key is a `Secret`, shown and hashed but never written.
+#[derive(Debug, Clone, Serialize)]
 pub struct EndpointConfig {
     /// The API base, e.g. `http://127.0.0.1:8080/v1`; requests go to `{base_url}/chat/completions`.
     pub base_url: String,
-    pub api_key: Option<String>,
+    pub api_key: Option<Secret>,
     /// Sent as `model`; `None` leaves the choice to the server (llama-server serves one model anyway).
     pub vision_model: Option<String>,
     pub text_model: Option<String>,
@@ -25,21 +28,6 @@ pub struct EndpointConfig {
     pub backoff: Duration,
     /// Requests in flight at once (for servers that batch, e.g. llama-server `-np 4`).
     pub jobs: usize,
-}
-
-impl fmt::Debug for EndpointConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("EndpointConfig")
-            .field("base_url", &self.base_url)
-            .field("api_key", &self.api_key.as_ref().map(|_| "<set>"))
-            .field("vision_model", &self.vision_model)
-            .field("text_model", &self.text_model)
-            .field("timeout", &self.timeout)
-            .field("retries", &self.retries)
-            .field("backoff", &self.backoff)
-            .field("jobs", &self.jobs)
-            .finish()
-    }
 }
 
 impl EndpointConfig {
@@ -86,7 +74,7 @@ impl EndpointConfig {
             .unwrap_or_else(|| DEFAULT_BASE_URL.to_string());
         let name = |m: Option<&str>| m.map(str::trim).filter(|m| !m.is_empty()).map(str::to_string);
         Ok(EndpointConfig {
-            api_key: var("CINECUT_OPENAI_API_KEY").or_else(|| var("OPENAI_API_KEY")),
+            api_key: var("CINECUT_OPENAI_API_KEY").or_else(|| var("OPENAI_API_KEY")).map(Secret::new),
             vision_model: name(vision_model),
             text_model: name(text_model),
             jobs: jobs.max(1),
@@ -172,7 +160,7 @@ mod tests {
         assert_eq!(cfg.jobs, 1);
         assert_eq!(cfg.vision_model.as_deref(), Some("llava"));
         assert_eq!(
-            cfg.api_key.as_deref(),
+            cfg.api_key.as_ref().map(Secret::expose),
             Some("sk-secret"),
             "an empty CINECUT key falls through"
         );
@@ -193,11 +181,13 @@ mod tests {
     }
 
     #[test]
-    fn debug_output_hides_the_key() {
+    fn debug_output_and_the_stage_key_hide_the_key() {
         let mut cfg = EndpointConfig::new("http://h:1").unwrap();
-        cfg.api_key = Some("sk-very-secret".into());
+        cfg.api_key = Some(Secret::new("sk-very-secret"));
         let shown = format!("{cfg:?}");
         assert!(!shown.contains("sk-very-secret"), "{shown}");
         assert!(shown.contains("<set>"), "{shown}");
+        let written = serde_json::to_string(&cfg).unwrap();
+        assert!(!written.contains("sk-very-secret"), "{written}");
     }
 }

@@ -9,6 +9,7 @@ use serde_json::Value;
 use super::parse::snippet;
 use super::{CallError, Client, EndpointConfig, redact};
 use crate::Error;
+use crate::workdir::Secret;
 
 /// Connecting is quick or never: a server that does not accept within this is treated as unreachable.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -85,7 +86,7 @@ impl Client {
     fn post_once(&self, body: &Value, vision: bool) -> Attempt {
         let mut request = self.agent.post(self.cfg.chat_url());
         if let Some(key) = &self.cfg.api_key {
-            request = request.header("Authorization", format!("Bearer {key}"));
+            request = request.header("Authorization", format!("Bearer {}", key.expose()));
         }
         let mut response = match request.send_json(body) {
             Ok(r) => r,
@@ -118,7 +119,7 @@ impl Client {
                     "pass --endpoint like http://127.0.0.1:8080/v1",
                 ))));
             }
-            other => Transient::Network(redact(&other.to_string(), self.cfg.api_key.as_deref())),
+            other => Transient::Network(redact(&other.to_string(), self.cfg.api_key.as_ref().map(Secret::expose))),
         };
         Attempt::Again(t)
     }
@@ -127,7 +128,7 @@ impl Client {
     /// from llama-server comes as a 500, which would otherwise be retried and then blamed on this one frame.
     fn http_error(&self, status: u16, body: &str, vision: bool, sent_format: bool) -> Attempt {
         let url = &self.cfg.base_url;
-        let said = redact(&snippet(&server_message(body)), self.cfg.api_key.as_deref());
+        let said = redact(&snippet(&server_message(body)), self.cfg.api_key.as_ref().map(Secret::expose));
         // Model names are taken out first: "llava-vision" in an echo must not read as a vision complaint.
         let mut low = said.to_lowercase();
         for name in [&self.cfg.vision_model, &self.cfg.text_model].into_iter().flatten() {
