@@ -289,3 +289,181 @@ fn with_warnings(mut summary: String, warnings: &[String]) -> String {
     }
     summary
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use serde_json::Value;
+
+    use super::*;
+    use crate::analyze::openai::EndpointConfig;
+    use crate::ingest::dialogue::SubtitleSource;
+    use crate::media::Rate;
+    use crate::media::probe::parse_probe_json;
+    use crate::render::format::Resolution;
+    use crate::render::grade::{Grade, Lut};
+    use crate::story::VIBES;
+    use crate::story::plan::Length;
+    use crate::timeline::{MusicSource, MusicTrack};
+    use crate::workdir::Secret;
+
+    fn probe() -> Probe {
+        let json = br#"{"format": {"format_name": "mov", "duration": "60.0", "size": "1000", "tags": {"title": "T"}},
+            "streams": [{"index": 0, "codec_type": "video", "codec_name": "h264", "width": 640, "height": 360,
+                         "avg_frame_rate": "24/1", "pix_fmt": "yuv420p", "color_space": "bt709"},
+                        {"index": 1, "codec_type": "audio", "codec_name": "aac"}]}"#;
+        parse_probe_json(Path::new("/films/f.mkv"), json).unwrap()
+    }
+
+    fn endpoint() -> EndpointConfig {
+        let mut e = EndpointConfig::new("http://127.0.0.1:8080/v1").unwrap();
+        e.api_key = Some(Secret::new("sk-test"));
+        e.vision_model = Some("llava".into());
+        e.text_model = Some("qwen".into());
+        e
+    }
+
+    /// Every stage's inputs with every field of its own set, so none hides as a null.
+    fn samples() -> Vec<Inputs> {
+        let p = PathBuf::from;
+        vec![
+            Inputs::Proxy(analysis::Inputs {
+                probe: probe(),
+                settings: analysis::Settings::default(),
+            }),
+            Inputs::Subtitles(dialogue::Inputs {
+                source: SubtitleSource::File { path: p("/films/f.srt") },
+                file_hash: Some("abc".into()),
+                film: p("/films/f.mkv"),
+                film_duration_s: Some(60.0),
+            }),
+            Inputs::Keyframes(keyframes::Inputs {
+                duration_s: 60.0,
+                proxy_fps: 2,
+            }),
+            Inputs::Inference(inference::Inputs {
+                faces: Some(p("/usr/share/cascade.xml")),
+                vision: Some(endpoint()),
+            }),
+            Inputs::Structural(structural::Inputs {
+                duration_s: 60.0,
+                text: Some(structural::TextModel {
+                    endpoint: endpoint(),
+                    context_tokens: 8192,
+                }),
+            }),
+            Inputs::Narrative(narrative::Inputs {
+                source: p("/films/f.mkv"),
+                vibe: &VIBES[0],
+                length: Length::Seconds(90.0),
+                allow_spoilers: true,
+                title: Some("Title".into()),
+                container_title: Some("Tag".into()),
+                tagline: Some("Tagline".into()),
+                fingerprint: Some("1000:abc".into()),
+                embedder: Some(p("/models/minilm")),
+            }),
+            Inputs::Assembly(assembly::Inputs {
+                manifest: p("/work/TRAILER_MANIFEST.json"),
+                manifest_key: Some("abc".into()),
+                record_music: true,
+                rate: Rate::new(24000, 1001),
+                film_duration_s: Some(60.0),
+                has_audio: true,
+                music: Some(MusicTrack {
+                    source: MusicSource::User,
+                    path: p("/music/a.mp3"),
+                    title: Some("A".into()),
+                    artist: Some("B".into()),
+                    license_url: Some("https://creativecommons.org/licenses/by/4.0/".into()),
+                    url: Some("https://example.org/a".into()),
+                    track_id: Some("1".into()),
+                    duration_s: 120.0,
+                    bpm: Some(120.0),
+                }),
+                music_stamp: Some((1, 2)),
+                music_dir: Some(p("/music")),
+                jamendo_client_id: Some(Secret::new("id")),
+                music_cache: p("/cache/music"),
+            }),
+            Inputs::Conform(conform::Inputs {
+                source: p("/films/f.mkv"),
+                source_id: Some("1000:abc".into()),
+                video: probe().video().unwrap().clone(),
+                vibe: &VIBES[1],
+                output: p("/films/f_trailer.mp4"),
+                resolution: Some(Resolution::Fit {
+                    width: 1280,
+                    height: 720,
+                }),
+                grade: Grade::User {
+                    path: p("/luts/a.cube"),
+                    lut: Lut::identity(2),
+                },
+                preset: "medium".into(),
+            }),
+        ]
+    }
+
+    /// JSON pointers to every leaf (scalars, and empty arrays or objects) of `v`.
+    fn leaves(v: &Value, at: String, out: &mut Vec<String>) {
+        match v {
+            Value::Object(m) if !m.is_empty() => m.iter().for_each(|(k, v)| leaves(v, format!("{at}/{k}"), out)),
+            Value::Array(a) if !a.is_empty() => a.iter().enumerate().for_each(|(i, v)| leaves(v, format!("{at}/{i}"), out)),
+            _ => out.push(at),
+        }
+    }
+
+    fn changed(v: &Value) -> Value {
+        match v {
+            Value::Null => Value::from("set"),
+            Value::Bool(b) => Value::from(!b),
+            Value::Number(n) => Value::from(n.as_f64().unwrap() + 1.0),
+            Value::String(s) => Value::from(format!("{s}x")),
+            Value::Array(_) => Value::from(vec![0]),
+            Value::Object(_) => serde_json::json!({ "x": 0 }),
+        }
+    }
+
+    #[test]
+    fn every_field_of_every_stage_changes_its_key() {
+        let samples = samples();
+        let stages: Vec<Stage> = samples.iter().map(Inputs::stage).collect();
+        assert_eq!(stages, Stage::ALL, "one sample per stage, in order");
+        for inputs in &samples {
+            let stage = inputs.stage();
+            let value = serde_json::to_value(inputs).unwrap();
+            let base = key_of("prev", stage, &inputs.versions(), &value);
+            assert_eq!(inputs.key("prev"), base, "{stage}: the key is the hash of the serialised inputs");
+            // The stage's own fields are all set in the sample, so each is exercised below.
+            let own = value.as_object().unwrap().values().next().unwrap();
+            if let Value::Object(fields) = own {
+                for (name, v) in fields {
+                    assert!(!v.is_null(), "{stage}: the sample leaves `{name}` unset");
+                }
+            }
+            let mut paths = vec![];
+            leaves(&value, String::new(), &mut paths);
+            for path in paths {
+                let mut v = value.clone();
+                let leaf = v.pointer_mut(&path).unwrap();
+                *leaf = changed(leaf);
+                assert_ne!(
+                    key_of("prev", stage, &inputs.versions(), &v),
+                    base,
+                    "{stage}: changing {path} does not change the key"
+                );
+            }
+            assert_ne!(inputs.key("other"), base, "{stage}: an upstream change reaches the key");
+        }
+    }
+
+    #[test]
+    fn secrets_reach_the_key_but_not_the_text_it_hashes() {
+        for inputs in samples() {
+            let text = serde_json::to_string(&inputs).unwrap();
+            assert!(!text.contains("sk-test") && !text.contains("\"id\""), "{text}");
+        }
+    }
+}

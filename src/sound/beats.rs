@@ -657,6 +657,15 @@ mod tests {
     use super::*;
     use crate::sound::trackgen::{self, Spec, Style, TestTrack, f_measure, matches};
 
+    #[test]
+    fn bar_rms_follows_the_level() {
+        let mut mono = vec![0.1f32; 400];
+        mono[200..].iter_mut().for_each(|x| *x = 0.5);
+        let r = bar_rms(&mono, 100, &[0.0, 1.0, 2.0, 3.0]);
+        assert_eq!(r.len(), 4);
+        assert!((r[0] - 0.1).abs() < 1e-6 && (r[3] - 0.5).abs() < 1e-6, "{r:?}");
+    }
+
     /// Covers every generated tempo, so the truth is the answer (no octave correction).
     const WIDE: TempoPrior = TempoPrior {
         min_bpm: 60.0,

@@ -167,15 +167,6 @@ mod tests {
     }
 
     #[test]
-    fn bar_rms_follows_the_level() {
-        let mut mono = vec![0.1f32; 400];
-        mono[200..].iter_mut().for_each(|x| *x = 0.5);
-        let r = bar_rms(&mono, 100, &[0.0, 1.0, 2.0, 3.0]);
-        assert_eq!(r.len(), 4);
-        assert!((r[0] - 0.1).abs() < 1e-6 && (r[3] - 0.5).abs() < 1e-6, "{r:?}");
-    }
-
-    #[test]
     fn a_bar_start_lands_on_the_anchor() {
         let m = steady(200.0, 120.0, 0.3);
         let p = place(&m, 120.0, 80.0);
