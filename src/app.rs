@@ -7,13 +7,13 @@ use crate::cancel::Cancel;
 use crate::cli::{Args, ExportArgs};
 use crate::config::{RunConfig, default_output};
 use crate::error::{Error, Result};
-use crate::export::{self, Format, report};
+use crate::export::{self, Format, ReportInput, write_report};
 use crate::media::Tools;
 use crate::workdir::{WorkDir, default_work_dir};
 use crate::pipeline;
 use crate::workdir::{Reporter, Stage};
 use crate::timeline::TIMELINE;
-use crate::story::manifest::{MANIFEST, Manifest};
+use crate::story::{MANIFEST, Manifest};
 
 pub fn run(args: &Args, cancel: &Cancel, mut reporter: impl Reporter) -> Result<()> {
     let tools = Tools::locate()?;
@@ -85,7 +85,7 @@ fn hand_off(
     } else {
         &args.export[..]
     };
-    let input = report::ReportInput {
+    let input = ReportInput {
         work_dir: &cfg.work_dir,
         manifest: manifest_path,
         trailer: &cfg.output,
@@ -102,7 +102,7 @@ fn hand_off(
         ],
     };
     // The trailer is made: a report that fails is a warning, not a failed run.
-    match report::write(&input, tools, cancel) {
+    match write_report(&input, tools, cancel) {
         Ok(page) => reporter.note(&format!("report: {}", page.display())),
         Err(Error::Interrupted) => return Err(Error::Interrupted),
         Err(e) => reporter.note(&format!("warning: the report was not written: {e}")),
@@ -164,7 +164,7 @@ fn export_command(manifest: &Path, formats: &[Format], cfg: &RunConfig) -> Strin
 }
 
 /// `cinecut export`: the cut list of a rendered manifest, for an editor.
-pub fn export(args: &ExportArgs, cancel: &Cancel, mut reporter: impl Reporter) -> Result<Vec<PathBuf>> {
+pub fn run_export(args: &ExportArgs, cancel: &Cancel, mut reporter: impl Reporter) -> Result<Vec<PathBuf>> {
     let tools = Tools::locate()?;
     let manifest_path = std::path::absolute(&args.manifest).map_err(|e| Error::io(&args.manifest, "bad path", e))?;
     if !manifest_path.is_file() {
@@ -225,7 +225,7 @@ fn picture_options(args: &Args) -> String {
     if args.no_grade {
         out.push_str(" --no-grade");
     }
-    if args.preset != crate::render::format::DEFAULT_PRESET {
+    if args.preset != crate::render::DEFAULT_PRESET {
         out.push_str(&format!(" --preset {}", args.preset));
     }
     out

@@ -8,8 +8,8 @@ use clap::{Parser, Subcommand};
 use crate::export::Format;
 use crate::media::Rate;
 use crate::workdir::Stage;
-use crate::render::format::{DEFAULT_PRESET, PRESETS, Resolution};
-use crate::story::plan::Length;
+use crate::render::{DEFAULT_PRESET, PRESETS, Resolution};
+use crate::story::Length;
 
 const EXAMPLES: &str = "\
 Examples:

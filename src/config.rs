@@ -5,21 +5,21 @@
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use crate::analyze::openai::EndpointConfig;
+use crate::analyze::EndpointConfig;
 use crate::cancel::Cancel;
 use crate::cli::Args;
 use crate::error::{Error, Result};
 use crate::ingest::dialogue::{self, SubtitleSource, find_source};
 use crate::media::{Probe, Rate, StreamInfo, Tools, probe};
 use crate::workdir::{Stage, default_work_dir};
-use crate::render::format::Resolution;
-use crate::render::grade::{self, Grade, Lut};
-use crate::sound::music;
+use crate::render::Resolution;
+use crate::render::{Grade, Lut, load_user_lut};
+use crate::sound::check_user_file;
 use crate::timeline::MusicTrack;
 use crate::workdir::Secret;
 use crate::story::Vibe;
-use crate::story::manifest::{MANIFEST, Manifest};
-use crate::story::plan::{Length, MIN_LENGTH_S};
+use crate::story::{MANIFEST, Manifest};
+use crate::story::{Length, MIN_LENGTH_S};
 
 #[derive(Debug, Clone)]
 pub struct RunConfig {
@@ -126,7 +126,7 @@ impl RunConfig {
         }
 
         let music = match &args.music {
-            Some(m) => Some(music::check_user_file(tools, m, cancel)?),
+            Some(m) => Some(check_user_file(tools, m, cancel)?),
             None => None,
         };
         let env = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty());
@@ -139,7 +139,7 @@ impl RunConfig {
         let grade = match (&args.lut, args.no_grade) {
             (Some(path), _) => {
                 let path = readable_file(path, "LUT", "pass a 3D LUT in .cube format")?;
-                let lut = grade::load_user_lut(&path)?;
+                let lut = load_user_lut(&path)?;
                 Grade::User { path, lut }
             }
             (None, true) => Grade::Off,

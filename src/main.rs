@@ -5,14 +5,13 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use cinecut::cli::{Args, Command};
-use cinecut::{Cancel, Error, app, ui};
+use cinecut::{Args, Cancel, Command, Error, TerminalReporter, init_logging};
 
 fn main() -> ExitCode {
     let args = Args::parse();
     let listing = match args.command {
-        Some(Command::Vibes) => Some(cinecut::story::vibes::vibes_table()),
-        Some(Command::Schema) => Some(format!("{:#}\n", cinecut::story::manifest::schema())),
+        Some(Command::Vibes) => Some(cinecut::vibes_table()),
+        Some(Command::Schema) => Some(format!("{:#}\n", cinecut::schema())),
         Some(Command::Export(_)) | None => None,
     };
     if let Some(text) = listing {
@@ -24,8 +23,8 @@ fn main() -> ExitCode {
         Some(Command::Export(e)) => e.quiet,
         _ => args.quiet,
     };
-    let reporter = ui::TerminalReporter::new(quiet);
-    ui::init_logging(args.verbose, reporter.log_writer());
+    let reporter = TerminalReporter::new(quiet);
+    init_logging(args.verbose, reporter.log_writer());
 
     let cancel = Cancel::new();
     let handler_cancel = cancel.clone();
@@ -44,8 +43,8 @@ fn main() -> ExitCode {
         eprintln!("cinecut: internal error: {info}\n  please report it; re-running the same command resumes safely");
     }));
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match &args.command {
-        Some(Command::Export(export)) => app::export(export, &cancel, reporter).map(|_| ()),
-        _ => app::run(&args, &cancel, reporter),
+        Some(Command::Export(export)) => cinecut::run_export(export, &cancel, reporter).map(|_| ()),
+        _ => cinecut::run(&args, &cancel, reporter),
     }));
     let Ok(result) = result else {
         return ExitCode::from(1);

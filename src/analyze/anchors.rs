@@ -20,8 +20,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::ingest::spans::Span;
-use crate::ingest::subtitles::{DialogueEvent, Emotion};
+use crate::ingest::Span;
+use crate::ingest::{DialogueEvent, Emotion};
 
 pub const STRUCTURE: &str = "structure.json";
 /// Bump when the rules change.

@@ -21,11 +21,11 @@ use super::image::decode_small;
 use super::scene::{SceneDescription, SceneText, TextSource};
 use crate::error::{Error, IoContext, Result};
 use crate::ingest::analysis::{self, ShotList};
-use crate::ingest::audio;
-use crate::ingest::columns::ColumnsReader;
-use crate::ingest::keyframes::Keyframe;
-use crate::ingest::shots::Shot;
-use crate::ingest::signals::FrameSignals;
+use crate::ingest::{ENVELOPE, SUMMARY};
+use crate::ingest::ColumnsReader;
+use crate::ingest::Keyframe;
+use crate::ingest::Shot;
+use crate::ingest::FrameSignals;
 use crate::workdir::WorkDir;
 
 /// Bump when a number or a text rule changes: cached records of another version are redone.
@@ -70,12 +70,12 @@ impl Builtin {
         while reader.next_row(&mut row)? {
             frames.push(FrameSignals::from_row(&row));
         }
-        let mut reader = ColumnsReader::open(work.root(), audio::ENVELOPE)?;
+        let mut reader = ColumnsReader::open(work.root(), ENVELOPE)?;
         let loudness_rate = reader.header.rate_hz;
         let col = reader
             .header
             .column("short_term_lufs")
-            .ok_or_else(|| Error::Runtime(format!("{}: no loudness column; re-run with --fresh", audio::ENVELOPE)))?;
+            .ok_or_else(|| Error::Runtime(format!("{}: no loudness column; re-run with --fresh", ENVELOPE)))?;
         let mut loudness = Vec::new();
         while reader.next_row(&mut row)? {
             loudness.push(row[col]);
@@ -84,8 +84,8 @@ impl Builtin {
         let uniqueness = Uniqueness::new(&frames, &shots.shots);
         // The cache key covers what the numbers are computed from, so a redone analysis pass redoes the records.
         let mut h = blake3::Hasher::new();
-        let (frames_bin, envelope_bin) = (format!("{}.bin", analysis::FRAMES), format!("{}.bin", audio::ENVELOPE));
-        for rel in [analysis::SHOTS, audio::SUMMARY, &frames_bin, &envelope_bin] {
+        let (frames_bin, envelope_bin) = (format!("{}.bin", analysis::FRAMES), format!("{}.bin", ENVELOPE));
+        for rel in [analysis::SHOTS, SUMMARY, &frames_bin, &envelope_bin] {
             let p = work.path(rel);
             h.update(&std::fs::read(&p).at(&p, "cannot read")?);
         }
@@ -518,7 +518,7 @@ mod tests {
                 end_frame: s * 10 + 10,
                 start_s: s as f64 * 5.0,
                 end_s: s as f64 * 5.0 + 5.0,
-                transition_in: crate::ingest::shots::TransitionKind::Cut,
+                transition_in: crate::ingest::TransitionKind::Cut,
             });
         }
         let u = Uniqueness::new(&frames, &shots);

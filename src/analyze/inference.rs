@@ -12,7 +12,7 @@ use super::openai::{Client, EndpointConfig};
 use super::scene::TextSource;
 use crate::cancel::Cancel;
 use crate::error::{IoContext, Result};
-use crate::ingest::keyframes::{KEYFRAMES, KeyframeList};
+use crate::ingest::{KEYFRAMES, KeyframeList};
 use crate::workdir::{cores, parallel_map};
 use crate::workdir::WorkDir;
 use crate::workdir::{Progress, Unit};
@@ -46,6 +46,13 @@ impl InferenceSummary {
 }
 
 /// Describe every keyframe: with the built-in analysis alone, or with the vision model writing the text.
+/// The descriptions are the built-in analyzer's (with a model's text on top, keyed in the cache).
+pub(crate) const VERSIONS: &[u32] = &[super::builtin::VERSION];
+
+pub(crate) fn outputs_present(work: &WorkDir) -> bool {
+    work.path(super::cache::SCENES).is_file()
+}
+
 /// What stage `inference` reads: the face cascade (found at startup; installing it later redoes the
 /// descriptions) and the vision model's server, when `--analyzer openai` asks for one.
 #[derive(Debug, Clone, Serialize)]

@@ -11,18 +11,26 @@
 //!   intensity curve or a text model, and the stage that writes them.
 //! - `embed`, `zones`: sentence embeddings (MiniLM via candle) and zone matching for `narrative`.
 
-pub mod anchors;
-pub mod builtin;
-pub mod cache;
-pub mod embed;
-pub mod faces;
-pub mod image;
-pub mod inference;
-pub mod openai;
-pub mod scene;
-pub mod structural;
-pub mod turning_points;
-pub mod zones;
+mod anchors;
+mod builtin;
+mod cache;
+mod embed;
+mod faces;
+mod image;
+pub(crate) mod inference;
+mod openai;
+mod scene;
+pub(crate) mod structural;
+mod turning_points;
+mod zones;
 
-pub use anchors::Anchors;
+pub use builtin::Builtin;
+pub use cache::SCENES;
+pub use embed::{Embedder, HOW_TO_GET, expected_dir};
+pub use faces::{FaceDetector, MAX_WIDTH};
+pub use openai::{CallError, Client, EndpointConfig};
 pub use scene::{SceneDescription, SceneText, TextSource};
+
+pub(crate) use anchors::{AnchorSource, Anchors, Curve, STRUCTURE, Structure};
+pub(crate) use cache::read_scenes;
+pub(crate) use zones::{Moment, Zone, ZoneMatch, ZoneMatcher};

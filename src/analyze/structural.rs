@@ -8,12 +8,18 @@ use super::openai::{CallError, Client, EndpointConfig};
 use super::turning_points;
 use crate::error::Result;
 use crate::ingest::analysis::{self, ShotList};
-use crate::ingest::audio;
-use crate::ingest::columns::per_second;
-use crate::ingest::dialogue::{DIALOGUE, Dialogue};
-use crate::ingest::keyframes::SPANS;
-use crate::ingest::spans::StorySpans;
+use crate::ingest::{ENVELOPE, SUMMARY};
+use crate::ingest::per_second;
+use crate::ingest::{DIALOGUE, Dialogue};
+use crate::ingest::SPANS;
+use crate::ingest::StorySpans;
 use crate::workdir::WorkDir;
+
+pub(crate) const VERSIONS: &[u32] = &[anchors::VERSION, turning_points::PROMPT_VERSION];
+
+pub(crate) fn outputs_present(work: &WorkDir) -> bool {
+    work.path(STRUCTURE).is_file()
+}
 
 /// What stage `structural` reads: the film's length (0 when the container does not say) and the text model,
 /// when the user named one.
@@ -46,7 +52,7 @@ pub fn run(inputs: &Inputs, work: &WorkDir) -> Result<Structure> {
     };
     let seconds = duration_s.ceil().max(1.0) as usize;
     let signals = Signals {
-        loudness_lufs: per_second(work.root(), audio::ENVELOPE, &["short_term_lufs"], 0.0, seconds)?.remove(0),
+        loudness_lufs: per_second(work.root(), ENVELOPE, &["short_term_lufs"], 0.0, seconds)?.remove(0),
         motion: per_second(work.root(), analysis::FRAMES, &["motion"], shots.offset_s, seconds)?.remove(0),
         cuts: {
             let mut cuts = vec![0f32; seconds];

@@ -12,8 +12,8 @@ use serde_json::{Value, json};
 
 use super::anchors::Anchors;
 use crate::error::Result;
-use crate::ingest::spans::Span;
-use crate::ingest::subtitles::DialogueEvent;
+use crate::ingest::Span;
+use crate::ingest::DialogueEvent;
 
 /// Bump when a prompt or schema changes (part of the stage key).
 pub const PROMPT_VERSION: u32 = 1;
@@ -261,7 +261,7 @@ fn clip(v: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ingest::subtitles::Emotion;
+    use crate::ingest::Emotion;
 
     fn dialogue(n: usize, every_s: f64) -> Vec<DialogueEvent> {
         (0..n)

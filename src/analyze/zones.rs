@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::anchors::Anchors;
 use super::embed::{self, Embedder, HOW_TO_GET, MODEL_NAME};
 use crate::error::Result;
-use crate::ingest::spans::Span;
+use crate::ingest::Span;
 
 /// Written as the manifest's `narrative_zone` has always spelled it (`"BEGINNING"`); lower case is read too.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

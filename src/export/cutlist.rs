@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 use crate::media::Rate;
 use crate::timeline::{Kind, Timeline};
-use crate::story::manifest::{Act, Manifest, Transition};
+use crate::story::{Act, Manifest, Transition};
 
 /// Where the record side starts: one hour, as editors number their timelines.
 pub const RECORD_START_S: u64 = 3600;

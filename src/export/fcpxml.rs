@@ -690,7 +690,7 @@ mod tests {
 
     use super::*;
     use crate::export::cutlist::{self, Picture};
-    use crate::story::manifest::Act;
+    use crate::story::Act;
 
     /// The written document as a tree, to assert on structure rather than text.
     #[derive(Debug, Default)]
@@ -1296,7 +1296,7 @@ mod tests {
         }
         let tl: crate::timeline::Timeline =
             serde_json::from_str(&std::fs::read_to_string(work.join("timeline.json")).unwrap()).unwrap();
-        let m = crate::story::manifest::Manifest::load(&work.join("TRAILER_MANIFEST.json"), None).unwrap();
+        let m = crate::story::Manifest::load(&work.join("TRAILER_MANIFEST.json"), None).unwrap();
         let source = Media {
             path: work.parent().unwrap().join("tears_of_steel.mp4"),
             duration_s: 734.19,

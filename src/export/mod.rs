@@ -1,22 +1,24 @@
 //! Hand-off: the cut list for an editor (OpenTimelineIO, FCPXML, CMX3600 EDL) and the HTML report. All are
 //! written from `timeline.json` and `TRAILER_MANIFEST.json` after the render; nothing here changes the trailer.
 
-pub mod cutlist;
-pub mod edl;
-pub mod fcpxml;
-pub mod otio;
-pub mod report;
+mod cutlist;
+mod edl;
+mod fcpxml;
+mod otio;
+mod report;
+
+pub use report::{REPORT_DIR, ReportInput, write as write_report};
 
 use std::path::{Path, PathBuf};
 
 use crate::cancel::Cancel;
 use crate::error::{Error, IoContext, Result};
-use crate::media::probe::{Probe, probe};
+use crate::media::{Probe, probe};
 use crate::media::{Rate, Tools};
 use crate::workdir::atomic_write;
-use crate::sound::assembly::SFX;
+use crate::sound::SFX;
 use crate::timeline::{TIMELINE, Timeline};
-use crate::story::manifest::Manifest;
+use crate::story::Manifest;
 use cutlist::{CutList, Media, Picture};
 
 /// The cut-list formats, by the names `--export` takes.

@@ -105,6 +105,14 @@ fn analysis_rate(source: &Probe) -> (u32, u32) {
         .unwrap_or((24, 1))
 }
 
+/// The versions of the code behind the stage's outputs (its key covers them).
+pub(crate) const VERSIONS: &[u32] = &[VERSION];
+
+/// A complete stage whose files were deleted must run again.
+pub(crate) fn outputs_present(work: &WorkDir) -> bool {
+    OUTPUTS.iter().all(|rel| work.path(rel).is_file())
+}
+
 /// What stage `proxy` reads: the film as probed (its path, streams and length) and how to analyse it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Inputs {

@@ -171,6 +171,12 @@ fn parse(bytes: &[u8], hint: Option<&str>, origin: &str) -> Result<subtitles::Pa
     })
 }
 
+pub(crate) const VERSIONS: &[u32] = &[VERSION];
+
+pub(crate) fn outputs_present(work: &WorkDir) -> bool {
+    work.path(DIALOGUE).is_file()
+}
+
 /// What stage `subtitles` reads: where the dialogue comes from (decided by the checked config), the bytes of a
 /// file by their hash, and the film (for an embedded track, and its length to drop cues past the end).
 #[derive(Debug, Clone, Serialize)]
@@ -297,7 +303,7 @@ mod tests {
             })
             .collect::<Vec<_>>()
             .join(",");
-        crate::media::probe::parse_probe_json(Path::new("/f.mkv"), format!(r#"{{"streams":[{streams}]}}"#).as_bytes())
+        crate::media::parse_probe_json(Path::new("/f.mkv"), format!(r#"{{"streams":[{streams}]}}"#).as_bytes())
             .unwrap()
     }
 

@@ -19,7 +19,7 @@ use super::spans::{self, Second, StorySpans};
 use super::subtitles::DialogueEvent;
 use crate::cancel::Cancel;
 use crate::error::{Error, IoContext, Result};
-use crate::media::escape::{filter_value, image2_pattern};
+use crate::media::{filter_value, image2_pattern};
 use crate::media::{FfCommand, Tools};
 use crate::workdir::WorkDir;
 use crate::workdir::{Progress, Unit};
@@ -115,6 +115,18 @@ fn seconds(work: &WorkDir, list: &ShotList, duration_s: f64) -> Result<Vec<Secon
         .zip(&cols[1])
         .map(|(&dark, &brightness)| Second { dark, brightness })
         .collect())
+}
+
+pub(crate) const VERSIONS: &[u32] = &[VERSION];
+
+/// The list, the spans and every image the list names.
+pub(crate) fn outputs_present(work: &WorkDir) -> bool {
+    let present = |rel: &str| work.path(rel).is_file();
+    present(KEYFRAMES)
+        && present(SPANS)
+        && work
+            .read_json::<KeyframeList>(KEYFRAMES)
+            .is_ok_and(|l| l.keyframes.iter().all(|k| present(&k.image)))
 }
 
 /// What stage `keyframes` reads besides the analysis: the film's length (0 when the container does not say) and

@@ -1,12 +1,24 @@
 //! Getting the film in: the single analysis pass (`analysis`: proxy, per-frame signals, shots, audio envelope),
 //! the subtitles, and the keyframes.
 
-pub mod analysis;
-pub mod audio;
-pub mod columns;
-pub mod dialogue;
-pub mod keyframes;
-pub mod shots;
-pub mod signals;
-pub mod spans;
-pub mod subtitles;
+pub(crate) mod analysis;
+mod audio;
+mod columns;
+pub(crate) mod dialogue;
+pub(crate) mod keyframes;
+mod shots;
+mod signals;
+mod spans;
+mod subtitles;
+
+pub use subtitles::parse_bytes;
+
+pub(crate) use analysis::{FRAMES, PROBE, PROXY, SHOTS, ShotList};
+pub(crate) use audio::{AudioSummary, ENVELOPE, SUMMARY};
+pub(crate) use columns::{ColumnsReader, per_second};
+pub(crate) use dialogue::{DIALOGUE, Dialogue, SubtitleSource};
+pub(crate) use keyframes::{KEYFRAMES, Keyframe, KeyframeList, SPANS};
+pub(crate) use shots::{Shot, TransitionKind};
+pub(crate) use signals::FrameSignals;
+pub(crate) use spans::{Span, StorySpans};
+pub(crate) use subtitles::{DialogueEvent, Emotion};

@@ -2,14 +2,17 @@
 //! checking the version (`tools`), one process wrapper with progress, a stderr tail and cancellation
 //! (`process`), the `-progress` parser (`progress`), typed probing (`probe`) and filter-graph escaping (`escape`).
 
-pub mod escape;
-pub mod probe;
-pub mod process;
-pub mod progress;
-pub mod rate;
-pub mod tools;
+mod escape;
+mod probe;
+mod process;
+mod progress;
+mod rate;
+mod tools;
 
-pub use probe::{Probe, StreamInfo, StreamKind, probe};
+pub use escape::{drawtext_text, filter_value};
+pub use probe::{Probe, StreamInfo, StreamKind, parse_probe_json, probe};
 pub use process::FfCommand;
 pub use rate::Rate;
 pub use tools::Tools;
+
+pub(crate) use escape::image2_pattern;

@@ -10,7 +10,7 @@ use crate::cancel::Cancel;
 use crate::config::RunConfig;
 use crate::error::{IoContext, Result};
 use crate::media::Tools;
-use crate::render::picture;
+use crate::render;
 use crate::workdir::{PipelineCheckpoint, Reporter, Stage, WorkDir, fingerprint, load_checkpoint, save_checkpoint};
 
 /// What a run did, for the caller and for tests (the proof that a resume skipped work).
@@ -57,7 +57,7 @@ pub fn run(cfg: &RunConfig, tools: &Tools, cancel: &Cancel, reporter: &mut dyn R
     ckpt.vibe = cfg.vibe.name.to_string();
     if cfg.fresh {
         // `--fresh` redoes everything, the render cache included.
-        picture::clear_cache(&work);
+        render::clear_cache(&work);
     }
 
     let ctx = StageCtx {

@@ -9,17 +9,15 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::analyze::embed::Embedder;
-use crate::analyze::faces::FaceDetector;
-use crate::analyze::{anchors, builtin, cache, inference, structural, turning_points};
+use crate::analyze::{Embedder, EndpointConfig, FaceDetector, inference, structural};
 use crate::cancel::Cancel;
 use crate::config::RunConfig;
 use crate::error::{Error, Result};
 use crate::ingest::{analysis, dialogue, keyframes};
 use crate::media::{Probe, Tools};
-use crate::render::{conform, picture};
-use crate::sound::{assembly, bed, music, sfx};
-use crate::story::{manifest, narrative};
+use crate::render::conform;
+use crate::sound::{assembly, default_music_cache};
+use crate::story::{MANIFEST, Manifest, narrative};
 use crate::timeline::TIMELINE;
 use crate::workdir::{PipelineCheckpoint, Progress, SourceFingerprint, Stage, WorkDir};
 
@@ -48,7 +46,7 @@ impl Inputs {
     pub fn for_stage(stage: Stage, cfg: &RunConfig, fp: &SourceFingerprint) -> Result<Inputs> {
         let probe = &cfg.probe;
         let duration_s = probe.duration().unwrap_or(0.0);
-        let model = |keep: fn(&mut crate::analyze::openai::EndpointConfig)| {
+        let model = |keep: fn(&mut crate::analyze::EndpointConfig)| {
             cfg.model.clone().map(|mut m| {
                 keep(&mut m);
                 m
@@ -93,7 +91,7 @@ impl Inputs {
                 manifest: cfg.manifest_path(),
                 manifest_key: cfg.manifest.as_deref().map(manifest_key).transpose()?,
                 // Only into the work dir's own manifest: one passed from elsewhere is never rewritten.
-                record_music: same_file(&cfg.manifest_path(), &cfg.work_dir.join(manifest::MANIFEST)),
+                record_music: same_file(&cfg.manifest_path(), &cfg.work_dir.join(MANIFEST)),
                 rate: cfg.rate(),
                 film_duration_s: film_duration(probe),
                 has_audio: probe.audio().is_some(),
@@ -101,7 +99,7 @@ impl Inputs {
                 music_stamp: cfg.music.as_ref().and_then(|m| file_stamp(&m.path)),
                 music_dir: cfg.music_dir.clone(),
                 jamendo_client_id: cfg.jamendo_client_id.clone(),
-                music_cache: music::default_cache_dir(),
+                music_cache: default_music_cache(),
             }),
             Stage::Conform => Inputs::Conform(conform::Inputs {
                 source: cfg.source.clone(),
@@ -133,16 +131,16 @@ impl Inputs {
     }
 
     /// The versions of the code behind the stage: bumping one re-runs it.
-    fn versions(&self) -> Vec<u32> {
+    fn versions(&self) -> &'static [u32] {
         match self {
-            Inputs::Proxy(_) => vec![analysis::VERSION],
-            Inputs::Subtitles(_) => vec![dialogue::VERSION],
-            Inputs::Keyframes(_) => vec![keyframes::VERSION],
-            Inputs::Inference(_) => vec![builtin::VERSION],
-            Inputs::Structural(_) => vec![anchors::VERSION, turning_points::PROMPT_VERSION],
-            Inputs::Narrative(_) => vec![narrative::VERSION],
-            Inputs::Assembly(_) => vec![assembly::VERSION, bed::VERSION, sfx::VERSION],
-            Inputs::Conform(_) => vec![conform::VERSION, picture::VERSION],
+            Inputs::Proxy(_) => analysis::VERSIONS,
+            Inputs::Subtitles(_) => dialogue::VERSIONS,
+            Inputs::Keyframes(_) => keyframes::VERSIONS,
+            Inputs::Inference(_) => inference::VERSIONS,
+            Inputs::Structural(_) => structural::VERSIONS,
+            Inputs::Narrative(_) => narrative::VERSIONS,
+            Inputs::Assembly(_) => assembly::VERSIONS,
+            Inputs::Conform(_) => conform::VERSIONS,
         }
     }
 
@@ -168,7 +166,7 @@ pub(super) fn key_of(prev: &str, stage: Stage, versions: &[u32], inputs: &serde_
 fn manifest_key(path: &Path) -> Result<String> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, "cannot read", e))?;
     // The parsed manifest, so the defaults assembly writes back on save do not count as an edit either.
-    Ok(match manifest::Manifest::parse(&text, None) {
+    Ok(match Manifest::parse(&text, None) {
         Ok(m) => m.decisions_key(),
         Err(_) => blake3::hash(serde_json::Value::String(text).to_string().as_bytes())
             .to_hex()
@@ -209,20 +207,13 @@ fn film_duration(probe: &Probe) -> Option<f64> {
 
 /// A complete stage whose files were deleted must run again.
 pub fn outputs_present(inputs: &Inputs, work: &WorkDir) -> bool {
-    let present = |rel: &str| work.path(rel).is_file();
     match inputs {
-        Inputs::Proxy(_) => analysis::OUTPUTS.iter().all(|rel| present(rel)),
-        Inputs::Subtitles(_) => present(dialogue::DIALOGUE),
-        Inputs::Keyframes(_) => {
-            present(keyframes::KEYFRAMES)
-                && present(keyframes::SPANS)
-                && work
-                    .read_json::<keyframes::KeyframeList>(keyframes::KEYFRAMES)
-                    .is_ok_and(|l| l.keyframes.iter().all(|k| present(&k.image)))
-        }
-        Inputs::Inference(_) => present(cache::SCENES),
-        Inputs::Structural(_) => present(anchors::STRUCTURE),
-        Inputs::Narrative(_) => present(manifest::MANIFEST),
+        Inputs::Proxy(_) => analysis::outputs_present(work),
+        Inputs::Subtitles(_) => dialogue::outputs_present(work),
+        Inputs::Keyframes(_) => keyframes::outputs_present(work),
+        Inputs::Inference(_) => inference::outputs_present(work),
+        Inputs::Structural(_) => structural::outputs_present(work),
+        Inputs::Narrative(_) => narrative::outputs_present(work),
         Inputs::Assembly(_) => assembly::outputs_present(work),
         Inputs::Conform(i) => i.output.is_file(),
     }
@@ -268,7 +259,7 @@ pub fn run(
         Inputs::Structural(i) => Ok(structural::run(i, work)?.summary()),
         Inputs::Narrative(i) => {
             let out = narrative::run(i, work)?;
-            ckpt.manifest_path = Some(manifest::MANIFEST.to_string());
+            ckpt.manifest_path = Some(MANIFEST.to_string());
             Ok(with_warnings(out.summary(), &out.warnings))
         }
         Inputs::Assembly(i) => {
@@ -297,14 +288,14 @@ mod tests {
     use serde_json::Value;
 
     use super::*;
-    use crate::analyze::openai::EndpointConfig;
-    use crate::ingest::dialogue::SubtitleSource;
+    use crate::analyze::EndpointConfig;
+    use crate::ingest::SubtitleSource;
     use crate::media::Rate;
-    use crate::media::probe::parse_probe_json;
-    use crate::render::format::Resolution;
-    use crate::render::grade::{Grade, Lut};
+    use crate::media::parse_probe_json;
+    use crate::render::Resolution;
+    use crate::render::{Grade, Lut};
     use crate::story::VIBES;
-    use crate::story::plan::Length;
+    use crate::story::Length;
     use crate::timeline::{MusicSource, MusicTrack};
     use crate::workdir::Secret;
 

@@ -10,8 +10,8 @@
 
 use std::path::PathBuf;
 
-use crate::media::escape::filter_value;
-use crate::story::vibes::TitleStyle;
+use crate::media::filter_value;
+use crate::story::TitleStyle;
 
 /// What the card says, and in which style.
 #[derive(Debug, Clone, Copy)]

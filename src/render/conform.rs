@@ -16,13 +16,13 @@ use super::picture;
 use super::plan;
 use crate::cancel::Cancel;
 use crate::error::{Error, Result};
-use crate::media::process::FfCommand;
+use crate::media::FfCommand;
 use crate::media::{Rate, StreamInfo, Tools};
 use crate::workdir::{PartFile, Progress, Unit, WorkDir, atomic_write};
 use crate::sound::mix::{self, MixReport};
-use crate::sound::wav;
+use crate::sound::read_wav;
 use crate::timeline::{TIMELINE, Timeline};
-use crate::story::vibes::Vibe;
+use crate::story::Vibe;
 
 /// Bump when the rendered output for the same timeline changes.
 pub const VERSION: u32 = 2;
@@ -59,6 +59,9 @@ impl Outcome {
         )
     }
 }
+
+/// The trailer's assembly and its pieces of picture.
+pub(crate) const VERSIONS: &[u32] = &[VERSION, picture::VERSION];
 
 /// What stage `conform` reads: the film and its picture, the vibe (its loudness and, with `Grade::Vibe`, its
 /// look), and the picture options.
@@ -214,7 +217,7 @@ fn encoded_loudness(tools: &Tools, work: &WorkDir, file: &Path, cancel: &Cancel)
         .args(["-map", "0:a:0", "-c:a", "pcm_f32le", "-ar", "48000", "-ac", "2", "-y"])
         .output(&decoded)
         .run(cancel, &mut |_| {})?;
-    let measured = mix::loudness(&wav::read_wav(&decoded)?);
+    let measured = mix::loudness(&read_wav(&decoded)?);
     let _ = std::fs::remove_file(&decoded);
     Ok(measured)
 }

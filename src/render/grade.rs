@@ -25,9 +25,9 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::media::escape::filter_value;
-use crate::media::probe::StreamInfo;
-use crate::story::vibes::Vibe;
+use crate::media::filter_value;
+use crate::media::StreamInfo;
+use crate::story::Vibe;
 
 /// Points per axis of the vibes' LUTs: the common size for grading LUTs (Resolve, Photoshop), fine enough that
 /// tetrahedral interpolation between points is within a quantisation step of the exact maths.
@@ -864,7 +864,7 @@ impl Colour {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::story::vibes::VIBES;
+    use crate::story::VIBES;
 
     fn vibe(name: &str) -> &'static Vibe {
         Vibe::parse(name).unwrap()

@@ -9,8 +9,8 @@
 use serde::Serialize;
 
 use crate::timeline::{Kind, Segment, Timeline};
-use crate::story::manifest::Transition;
-use crate::story::vibes::TitleStyle;
+use crate::story::Transition;
+use crate::story::TitleStyle;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Fade {
@@ -145,7 +145,7 @@ fn round_us(t: f64) -> f64 {
 mod tests {
     use super::*;
     use crate::media::Rate;
-    use crate::story::manifest::Act;
+    use crate::story::Act;
 
     fn seg(kind: Kind, start: u64, end: u64, src: Option<f64>, t: Transition, tf: u64) -> Segment {
         Segment {

@@ -8,11 +8,11 @@ use serde::Serialize;
 
 use crate::media::Rate;
 
-use crate::analyze::anchors::{STRUCTURE, Structure};
+use crate::analyze::{STRUCTURE, Structure};
 use crate::cancel::Cancel;
 use crate::error::Result;
 use crate::ingest::analysis::{self, ShotList};
-use crate::ingest::dialogue::{DIALOGUE, Dialogue};
+use crate::ingest::{DIALOGUE, Dialogue};
 use crate::media::Tools;
 use crate::workdir::{Secret, WorkDir};
 use crate::sound::beats::{self, ANALYSIS_RATE, TempoPrior};
@@ -21,9 +21,9 @@ use crate::sound::music::{self, MusicOptions};
 use crate::timeline::{self, Bed, Film, Kind, MusicAnalysis, MusicTrack, SfxKind, TIMELINE, Timeline};
 use crate::sound::sfx;
 use crate::sound::{decode, wav};
-use crate::story::edges::Edges;
-use crate::story::manifest::{Act, BpmGrid, Manifest, MusicBed};
-use crate::story::vibes::Vibe;
+use crate::story::Edges;
+use crate::story::{Act, BpmGrid, Manifest, MusicBed};
+use crate::story::Vibe;
 
 /// Bump when the timeline or the synthesised sound for the same manifest changes.
 pub const VERSION: u32 = 2;
@@ -32,6 +32,9 @@ pub const BED: &str = "sound/bed.wav";
 pub const SFX: &str = "sound/sfx.wav";
 /// Without a climax anchor, voice lines come from the first three quarters of the film.
 const VOICE_SHARE: f64 = 0.75;
+
+/// The timeline's code, and the synthesised bed and effects it writes.
+pub(crate) const VERSIONS: &[u32] = &[VERSION, bed::VERSION, sfx::VERSION];
 
 /// What stage `assembly` reads: the manifest to lay out, the trailer's rate, what the film offers, and where the
 /// music may come from.

@@ -16,7 +16,7 @@ use super::sfx;
 use super::synth::{
     Noise, OnePole, Osc, RATE, Stereo, Svf, adsr, exp_decay, midi_hz, pan, sample_at, soft_clip, width,
 };
-use crate::story::vibes::Vibe;
+use crate::story::Vibe;
 
 /// Bump when the bed sounds different, so stage `assembly` renders it again.
 pub const VERSION: u32 = 1;
@@ -560,7 +560,7 @@ mod tests {
     use std::sync::OnceLock;
 
     use super::*;
-    use crate::story::vibes::VIBES;
+    use crate::story::VIBES;
 
     fn vibe(name: &str) -> &'static Vibe {
         VIBES.iter().find(|v| v.name == name).unwrap()

@@ -18,7 +18,7 @@ use super::wav;
 use crate::cancel::Cancel;
 use crate::error::Result;
 use crate::media::Tools;
-use crate::media::process::FfCommand;
+use crate::media::FfCommand;
 use crate::workdir::WorkDir;
 use crate::timeline::{Kind, Timeline};
 

@@ -17,7 +17,7 @@ use crate::cancel::Cancel;
 use crate::error::{Error, Result};
 use crate::media::{FfCommand, Tools};
 use crate::workdir::atomic_write;
-use crate::story::vibes::Vibe;
+use crate::story::Vibe;
 use crate::timeline::{MusicSource, MusicTrack};
 
 /// Shorter than this is a jingle, not a bed: even looped it would repeat every couple of cuts.
@@ -730,7 +730,7 @@ fn measure_tempo(tools: &Tools, path: &Path, prior: &beats::TempoPrior, cancel: 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::story::vibes::VIBES;
+    use crate::story::VIBES;
 
     fn vibe(name: &str) -> &'static Vibe {
         VIBES.iter().find(|v| v.name == name).unwrap()

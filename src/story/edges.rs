@@ -8,8 +8,8 @@
 //!   neighbouring shot (a flash frame);
 //! - not inside a dissolve or a fade, which would open or close a clip on a blend of two shots.
 
-use crate::ingest::shots::{Shot, TransitionKind};
-use crate::ingest::subtitles::DialogueEvent;
+use crate::ingest::{Shot, TransitionKind};
+use crate::ingest::DialogueEvent;
 
 /// No clip edge within this of a subtitle cue.
 pub const CUE_MARGIN_S: f64 = 0.1;
@@ -169,7 +169,7 @@ impl Edges {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ingest::subtitles::Emotion;
+    use crate::ingest::Emotion;
 
     fn shot(id: usize, a: u64, b: u64, kind: TransitionKind) -> Shot {
         Shot {

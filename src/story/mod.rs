@@ -4,16 +4,23 @@
 //! `plan` splits the target length into acts; `score` rates moments and names their beats; `edges` knows where
 //! a clip may start and end; `trailer` chooses, fits and orders the clips; `rules` checks the result.
 
-pub mod edges;
-pub mod manifest;
-pub mod narrative;
-pub mod plan;
-pub mod rules;
-pub mod score;
-pub mod trailer;
-pub mod vibes;
+mod edges;
+mod manifest;
+pub(crate) mod narrative;
+mod plan;
+mod rules;
+mod score;
+mod trailer;
+mod vibes;
 
-pub use vibes::{VIBES, Vibe};
+pub use manifest::{Act, BeatType, Clip, MANIFEST, Manifest, StructuralAnchors, Transition, schema};
+pub use vibes::{TitleStyle, VIBES, Vibe, vibes_table};
+
+pub(crate) use edges::{CUE_MARGIN_S, Edges};
+pub(crate) use manifest::{BpmGrid, MusicBed};
+pub(crate) use plan::{Length, MIN_LENGTH_S};
+pub(crate) use rules::MIN_CLIP_FRAMES;
+pub(crate) use score::{emotion_weight, line_quality};
 
 #[cfg(test)]
 mod tests;

@@ -10,17 +10,23 @@ use super::plan::Length;
 use super::rules::{self, FilmFacts};
 use super::trailer::{self, Film, Request};
 use super::vibes::Vibe;
-use crate::analyze::anchors::{STRUCTURE, Structure};
-use crate::analyze::cache;
-use crate::analyze::embed::Embedder;
-use crate::analyze::zones::ZoneMatcher;
+use crate::analyze::{STRUCTURE, Structure};
+use crate::analyze::read_scenes;
+use crate::analyze::Embedder;
+use crate::analyze::ZoneMatcher;
 use crate::error::{Error, Result};
 use crate::ingest::analysis::{self, ShotList};
-use crate::ingest::dialogue::{DIALOGUE, Dialogue};
+use crate::ingest::{DIALOGUE, Dialogue};
 use crate::workdir::WorkDir;
 
 /// Bump when the choice of clips changes, so resumed runs choose again.
 pub const VERSION: u32 = 2;
+
+pub(crate) const VERSIONS: &[u32] = &[VERSION];
+
+pub(crate) fn outputs_present(work: &WorkDir) -> bool {
+    work.path(MANIFEST).is_file()
+}
 
 /// What stage `narrative` reads: what the user asked for, the film's name and fingerprint for the manifest, and
 /// the sentence model (zones come from it when it is installed, from word lists when not).
@@ -65,7 +71,7 @@ pub fn run(opts: &Inputs, work: &WorkDir) -> Result<Outcome> {
     let shots: ShotList = work.read_json(analysis::SHOTS)?;
     let dialogue: Dialogue = work.read_json(DIALOGUE)?;
     let structure: Structure = work.read_json(STRUCTURE)?;
-    let scenes: Vec<_> = cache::read_scenes(work)?.into_iter().map(|l| l.scene).collect();
+    let scenes: Vec<_> = read_scenes(work)?.into_iter().map(|l| l.scene).collect();
     let mut cues = dialogue.events;
     cues.sort_by(|a, b| a.start_s.total_cmp(&b.start_s));
 

@@ -6,9 +6,9 @@
 use super::edges::{CUE_MARGIN_S, SLIVER_FRAMES};
 use super::manifest::{Act, Manifest};
 use super::plan::LENGTH_TOLERANCE;
-use crate::ingest::shots::Shot;
-use crate::ingest::spans::Span;
-use crate::ingest::subtitles::DialogueEvent;
+use crate::ingest::Shot;
+use crate::ingest::Span;
+use crate::ingest::DialogueEvent;
 
 /// No clip shorter than this, nor than `MIN_CLIP_FRAMES`.
 pub const MIN_CLIP_S: f64 = 0.5;
@@ -258,8 +258,8 @@ mod tests {
 
     #[test]
     fn check_names_each_broken_rule() {
-        use crate::ingest::shots::TransitionKind;
-        use crate::ingest::subtitles::Emotion;
+        use crate::ingest::TransitionKind;
+        use crate::ingest::Emotion;
         let shots: Vec<Shot> = [(0u64, 240u64), (240, 480), (480, 2400)]
             .iter()
             .enumerate()

@@ -5,10 +5,10 @@
 //! everyone else the way min–max scaling does. The score is the weighted sum of the ranks, ranked once more, so
 //! the beat thresholds below are percentiles too.
 
-use crate::analyze::anchors::Anchors;
-use crate::analyze::scene::SceneDescription;
-use crate::ingest::spans::Span;
-use crate::ingest::subtitles::{DialogueEvent, Emotion};
+use crate::analyze::Anchors;
+use crate::analyze::SceneDescription;
+use crate::ingest::Span;
+use crate::ingest::{DialogueEvent, Emotion};
 use crate::story::manifest::BeatType;
 
 /// The signals and their weights (sum 1). Motion and sound lead: a trailer sells movement and impact. Emotion

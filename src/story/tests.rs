@@ -7,12 +7,12 @@ use super::plan::{LENGTH_TOLERANCE, Length};
 use super::rules::{self, FilmFacts};
 use super::trailer::{self, Film, Request, Trailer};
 use super::{VIBES, Vibe};
-use crate::analyze::anchors::{AnchorSource, Anchors, Curve, Structure};
-use crate::analyze::scene::{SceneDescription, SceneText, TextSource};
-use crate::analyze::zones::{Zone, ZoneMatcher};
-use crate::ingest::shots::{Shot, TransitionKind};
-use crate::ingest::spans::Span;
-use crate::ingest::subtitles::{DialogueEvent, Emotion};
+use crate::analyze::{AnchorSource, Anchors, Curve, Structure};
+use crate::analyze::{SceneDescription, SceneText, TextSource};
+use crate::analyze::{Zone, ZoneMatcher};
+use crate::ingest::{Shot, TransitionKind};
+use crate::ingest::Span;
+use crate::ingest::{DialogueEvent, Emotion};
 
 const FPS: f64 = 24.0;
 

@@ -19,12 +19,12 @@ use super::plan::Plan;
 use super::rules::{self, MIN_CLIP_FRAMES, MIN_CLIP_S};
 use super::score::{self, BeatInput, Scored};
 use super::vibes::Vibe;
-use crate::analyze::anchors::Structure;
-use crate::analyze::scene::{SceneDescription, TextSource};
-use crate::analyze::zones::{Moment, Zone, ZoneMatch, ZoneMatcher};
+use crate::analyze::Structure;
+use crate::analyze::{SceneDescription, TextSource};
+use crate::analyze::{Moment, Zone, ZoneMatch, ZoneMatcher};
 use crate::error::{Error, Result};
-use crate::ingest::shots::Shot;
-use crate::ingest::subtitles::{DialogueEvent, Emotion};
+use crate::ingest::Shot;
+use crate::ingest::{DialogueEvent, Emotion};
 
 /// What the film offers, from the analysis stages.
 pub struct Film<'a> {

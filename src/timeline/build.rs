@@ -15,12 +15,12 @@ use super::model::*;
 use super::music::{MusicAnalysis, MusicSource, MusicTrack};
 use super::placement::{self, Piece};
 use super::voice;
-use crate::ingest::subtitles::DialogueEvent;
+use crate::ingest::DialogueEvent;
 use crate::media::Rate;
-use crate::story::edges::{CUE_MARGIN_S, Edges};
-use crate::story::manifest::{Act, Manifest, Transition};
-use crate::story::rules::MIN_CLIP_FRAMES;
-use crate::story::vibes::{self, TitleStyle, Vibe};
+use crate::story::{CUE_MARGIN_S, Edges};
+use crate::story::{Act, Manifest, Transition};
+use crate::story::MIN_CLIP_FRAMES;
+use crate::story::{TitleStyle, Vibe};
 
 /// Source beyond a clip's edges that a crossfade may show, at most.
 const MAX_HANDLE_S: f64 = 1.0;
@@ -458,7 +458,7 @@ fn music(bed: &Bed, grid: &Grid, duration_s: f64, silence: Option<(f64, f64)>) -
 /// hard, a whoosh on act 3's bar-start cuts. Nothing sounds inside the silence.
 fn effects(tl: &Timeline, vibe: &Vibe) -> Vec<SfxEvent> {
     let mut events: Vec<SfxEvent> = Vec::new();
-    let whooshes = vibe.primary_transition == vibes::Transition::HardCut;
+    let whooshes = Transition::from(vibe.primary_transition) == Transition::HardCut;
     let downbeats = tl.music.as_ref().map(|m| m.downbeats_s.clone()).unwrap_or_default();
     let on_bar = |t: f64| downbeats.iter().any(|&d| (d - t).abs() <= 1.0 / tl.fps);
     for w in tl.video.windows(2) {
@@ -560,8 +560,8 @@ fn film_audio(tl: &Timeline) -> Vec<FilmAudio> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ingest::subtitles::Emotion;
-    use crate::story::manifest::Clip;
+    use crate::ingest::Emotion;
+    use crate::story::Clip;
     use serde_json::json;
 
     const FPS: f64 = 24.0;

@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 use super::placement::Piece;
 use super::music::MusicSource;
 use crate::media::Rate;
-use crate::story::manifest::{Act, Transition};
-use crate::story::vibes::TitleStyle;
+use crate::story::{Act, Transition};
+use crate::story::TitleStyle;
 
 pub const TIMELINE: &str = "timeline.json";
 

@@ -47,8 +47,8 @@ impl MusicTrack {
     }
 
     /// The manifest's `music_bed` record.
-    pub fn to_music_bed(&self) -> crate::story::manifest::MusicBed {
-        crate::story::manifest::MusicBed {
+    pub fn to_music_bed(&self) -> crate::story::MusicBed {
+        crate::story::MusicBed {
             track_id: self.track_id.clone(),
             track_name: self.title.clone(),
             artist_name: self.artist.clone(),

@@ -5,12 +5,12 @@
 //! protagonist or carry strong emotion, are short and complete, and never come from the ending. They go over
 //! montage cuts in the cold open and acts 1–2; act 3 only when the vibe keeps dialogue there.
 
-use crate::ingest::subtitles::DialogueEvent;
+use crate::ingest::DialogueEvent;
 use super::{Film, Kind, Segment, Timeline, Voice};
-use crate::story::edges::CUE_MARGIN_S;
-use crate::story::manifest::Act;
-use crate::story::score::{emotion_weight, line_quality};
-use crate::story::vibes::Vibe;
+use crate::story::CUE_MARGIN_S;
+use crate::story::Act;
+use crate::story::{emotion_weight, line_quality};
+use crate::story::Vibe;
 
 /// Lines shorter than this don't carry; longer ones hold up the montage.
 const MIN_LINE_S: f64 = 0.8;

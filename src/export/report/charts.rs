@@ -7,7 +7,7 @@ use std::fmt::Write;
 
 use super::loudness::LoudnessCurve;
 use crate::timeline::Kind;
-use crate::story::manifest::Act;
+use crate::story::Act;
 
 /// The viewBox width; the page scales the SVG to its column.
 pub const WIDTH: f64 = 1200.0;

@@ -10,17 +10,17 @@ use std::path::Path;
 use serde::de::DeserializeOwned;
 
 use super::loudness::{self, LoudnessCurve};
-use crate::analyze::anchors::{STRUCTURE, Structure};
+use crate::analyze::{STRUCTURE, Structure};
 use crate::error::Result;
-use crate::ingest::analysis::{PROBE, SHOTS, ShotList};
-use crate::ingest::dialogue::{DIALOGUE, Dialogue};
-use crate::ingest::subtitles::DialogueEvent;
+use crate::ingest::{PROBE, SHOTS, ShotList};
+use crate::ingest::{DIALOGUE, Dialogue};
+use crate::ingest::DialogueEvent;
 use crate::media::Probe;
 use crate::workdir::load_checkpoint;
-use crate::render::conform::MIX_REPORT;
+use crate::render::MIX_REPORT;
 use crate::timeline::Timeline;
-use crate::sound::mix::{MASTER, MixReport};
-use crate::story::manifest::Manifest;
+use crate::sound::{MASTER, MixReport};
+use crate::story::Manifest;
 
 /// The work dir's contents, as the report needs them.
 #[derive(Debug, Clone)]

@@ -13,7 +13,7 @@ use crate::workdir::Stage;
 use crate::timeline::{Kind, Segment};
 use crate::timeline::MusicSource;
 use crate::timeline::SfxKind;
-use crate::story::manifest::{Act, BeatType, Clip};
+use crate::story::{Act, BeatType, Clip};
 
 /// The money-shot grid: 3 × 3.
 pub const MONEY_SHOTS: usize = 9;
@@ -294,8 +294,8 @@ fn facts(data: &WorkData, x: &Extras) -> Vec<Fact> {
     facts
 }
 
-fn anchor_source(s: &crate::analyze::anchors::Structure) -> &'static str {
-    use crate::analyze::anchors::AnchorSource;
+fn anchor_source(s: &crate::analyze::Structure) -> &'static str {
+    use crate::analyze::AnchorSource;
     match s.source {
         AnchorSource::Llm => "a text model read the dialogue",
         AnchorSource::Heuristic => "from the intensity curve",

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::cancel::Cancel;
 use crate::error::{IoContext, Result};
-use crate::media::escape::{filter_value, image2_pattern};
+use crate::media::{filter_value, image2_pattern};
 use crate::media::{FfCommand, Tools};
 use crate::timeline::Timeline;
 
