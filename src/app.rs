@@ -9,11 +9,11 @@ use crate::config::{RunConfig, default_output};
 use crate::error::{Error, Result};
 use crate::export::{self, Format, ReportInput, write_report};
 use crate::media::Tools;
-use crate::workdir::{WorkDir, default_work_dir};
 use crate::pipeline;
-use crate::workdir::{Reporter, Stage};
-use crate::timeline::TIMELINE;
 use crate::story::{MANIFEST, Manifest};
+use crate::timeline::TIMELINE;
+use crate::workdir::{Reporter, Stage};
+use crate::workdir::{WorkDir, default_work_dir};
 
 pub fn run(args: &Args, cancel: &Cancel, mut reporter: impl Reporter) -> Result<()> {
     let tools = Tools::locate()?;

@@ -7,9 +7,9 @@ use clap::{Parser, Subcommand};
 
 use crate::export::Format;
 use crate::media::Rate;
-use crate::workdir::Stage;
 use crate::render::{DEFAULT_PRESET, PRESETS, Resolution};
 use crate::story::Length;
+use crate::workdir::Stage;
 
 const EXAMPLES: &str = "\
 Examples:

@@ -11,18 +11,18 @@ use crate::cli::Args;
 use crate::error::{Error, Result};
 use crate::ingest::dialogue::{self, SubtitleSource, find_source};
 use crate::media::{Probe, Rate, StreamInfo, Tools, probe};
-use crate::workdir::{Stage, default_work_dir};
 use crate::render::Resolution;
 use crate::render::{Grade, Lut, load_user_lut};
 use crate::sound::check_user_file;
+use crate::story::Vibe;
+use crate::story::{Length, MIN_LENGTH_S};
+use crate::story::{MANIFEST, Manifest};
 use crate::timeline::MusicTrack;
 use crate::workdir::Secret;
-use crate::story::Vibe;
-use crate::story::{MANIFEST, Manifest};
-use crate::story::{Length, MIN_LENGTH_S};
+use crate::workdir::{Stage, default_work_dir};
 
 #[derive(Debug, Clone)]
-pub struct RunConfig {
+pub(crate) struct RunConfig {
     /// Absolute path of the film (symlinks are kept, so the work dir sits beside the path the user gave).
     pub source: PathBuf,
     /// Where the dialogue comes from (given, found beside the film, inside it, or nowhere).
@@ -62,18 +62,18 @@ pub struct RunConfig {
 
 impl RunConfig {
     /// The manifest the render lays out: `--manifest`'s, else the work dir's own.
-    pub fn manifest_path(&self) -> PathBuf {
+    pub(crate) fn manifest_path(&self) -> PathBuf {
         self.manifest.clone().unwrap_or_else(|| self.work_dir.join(MANIFEST))
     }
 
     /// The trailer's frame rate: `--fps`, else the film's.
-    pub fn rate(&self) -> Rate {
+    pub(crate) fn rate(&self) -> Rate {
         self.fps.unwrap_or_else(|| self.probe.rate())
     }
 }
 
 impl RunConfig {
-    pub fn from_args(args: &Args, tools: &Tools, cancel: &Cancel) -> Result<RunConfig> {
+    pub(crate) fn from_args(args: &Args, tools: &Tools, cancel: &Cancel) -> Result<RunConfig> {
         let manifest = match &args.manifest {
             Some(m) => Some(readable_file(
                 m,
@@ -134,7 +134,9 @@ impl RunConfig {
             .music_dir
             .clone()
             .or_else(|| env("CINECUT_MUSIC_DIR").map(PathBuf::from));
-        let jamendo_client_id = env("JAMENDO_CLIENT_ID").and_then(|v| v.into_string().ok()).map(Secret::new);
+        let jamendo_client_id = env("JAMENDO_CLIENT_ID")
+            .and_then(|v| v.into_string().ok())
+            .map(Secret::new);
 
         let grade = match (&args.lut, args.no_grade) {
             (Some(path), _) => {
@@ -238,7 +240,7 @@ fn model_config(args: &Args, vision: bool) -> Result<Option<EndpointConfig>> {
 }
 
 /// `<film dir>/<stem>_trailer_<vibe>.mp4`, with `-` in the vibe as `_` (as the earlier tool named it).
-pub fn default_output(source: &Path, vibe: &str) -> PathBuf {
+pub(crate) fn default_output(source: &Path, vibe: &str) -> PathBuf {
     let stem = source.file_stem().unwrap_or_default().to_string_lossy();
     source
         .parent()
@@ -277,7 +279,7 @@ fn readable_file(path: &Path, what: &str, fix: &str) -> Result<PathBuf> {
 const MIN_ANALYSIS_S: f64 = 1.0;
 /// The largest side of a trailer made at the film's own size: `--resolution`'s bound, and half of H.264's
 /// (x264 refuses pictures over 16384 pixels a side, and the proxy of an extreme shape grows past that too).
-pub const MAX_SIDE: u32 = 8192;
+pub(crate) const MAX_SIDE: u32 = 8192;
 /// A picture more than this many times wider than high (or higher than wide) is not a film.
 const MAX_ASPECT: f64 = 10.0;
 
@@ -369,7 +371,13 @@ fn manifest_source(manifest: &Path) -> Result<(PathBuf, String)> {
 /// grade, the mix and the stage keys all follow it. A `-v` that says otherwise is a contradiction to refuse, not a
 /// setting to half-apply.
 fn manifest_vibe(manifest: &Path, named: &str, given: Option<&str>) -> Result<&'static Vibe> {
-    let vibe = Vibe::parse(named).map_err(|e| Error::bad_input(manifest, format!("its vibe: {e}"), "set \"vibe\" to one of the vibes `cinecut vibes` lists"))?;
+    let vibe = Vibe::parse(named).map_err(|e| {
+        Error::bad_input(
+            manifest,
+            format!("its vibe: {e}"),
+            "set \"vibe\" to one of the vibes `cinecut vibes` lists",
+        )
+    })?;
     match given.map(Vibe::parse).transpose()? {
         Some(other) if other.name != vibe.name => Err(Error::Usage {
             problem: format!(

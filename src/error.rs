@@ -20,7 +20,9 @@ pub enum Error {
     #[error("{problem}\n  fix: {fix}")]
     Usage { problem: String, fix: String },
 
-    #[error("unknown vibe '{given}'{suggestion}\n  the vibes: {known}\n  fix: pass one of them (`cinecut vibes` shows what each does)")]
+    #[error(
+        "unknown vibe '{given}'{suggestion}\n  the vibes: {known}\n  fix: pass one of them (`cinecut vibes` shows what each does)"
+    )]
     UnknownVibe {
         given: String,
         suggestion: String,
@@ -128,7 +130,7 @@ impl Error {
 }
 
 /// Attach a path and an action to an `io::Result`.
-pub trait IoContext<T> {
+pub(crate) trait IoContext<T> {
     fn at(self, path: impl Into<PathBuf>, action: &'static str) -> Result<T>;
 }
 

@@ -158,7 +158,7 @@ impl Progress for TerminalReporter {
 
 /// A `tracing` writer that prints above the progress bars.
 #[derive(Clone)]
-pub struct BarWriter(pub MultiProgress);
+pub(crate) struct BarWriter(pub MultiProgress);
 
 impl Write for BarWriter {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {

@@ -23,9 +23,9 @@ use serde::{Deserialize, Serialize};
 use crate::ingest::Span;
 use crate::ingest::{DialogueEvent, Emotion};
 
-pub const STRUCTURE: &str = "structure.json";
+pub(crate) const STRUCTURE: &str = "structure.json";
 /// Bump when the rules change.
-pub const VERSION: u32 = 2;
+pub(super) const VERSION: u32 = 2;
 
 /// The three turning points, in film seconds: `begin_t < escalation_t < climax_t`, all inside the story span.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -69,7 +69,7 @@ pub enum AnchorSource {
 
 /// `structure.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Structure {
+pub(crate) struct Structure {
     #[serde(flatten)]
     pub anchors: Anchors,
     pub source: AnchorSource,
@@ -86,7 +86,7 @@ pub struct Structure {
 
 /// Values at `start_s + i * step_s`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Curve {
+pub(crate) struct Curve {
     pub start_s: f64,
     pub step_s: f64,
     pub values: Vec<f32>,
@@ -96,7 +96,7 @@ pub struct Curve {
 
 /// The film's raw per-second signals (index = film second).
 #[derive(Debug, Clone, Default)]
-pub struct Signals {
+pub(super) struct Signals {
     pub loudness_lufs: Vec<f32>,
     pub motion: Vec<f32>,
     /// Shots starting in each second.
@@ -112,7 +112,7 @@ const MIN_MOTION_RANGE: f32 = 0.004;
 const MIN_CUTS: f32 = 3.0;
 
 /// The smoothed intensity curve over the story span, one value per second.
-pub fn intensity(signals: &Signals, dialogue: &[DialogueEvent], story: Span) -> Curve {
+pub(super) fn intensity(signals: &Signals, dialogue: &[DialogueEvent], story: Span) -> Curve {
     let s0 = story.start_s.max(0.0).floor() as usize;
     let s1 = (story.end_s.ceil() as usize).max(s0 + 1);
     let slice = |v: &[f32]| -> Vec<f32> { (s0..s1).map(|i| v.get(i).copied().unwrap_or(0.0)).collect() };
@@ -177,7 +177,7 @@ pub fn intensity(signals: &Signals, dialogue: &[DialogueEvent], story: Span) -> 
 }
 
 /// Heuristic anchors from the intensity curve (see the module doc), with the reason.
-pub fn heuristic(curve: &Curve, story: Span) -> (Anchors, AnchorSource, String) {
+pub(super) fn heuristic(curve: &Curve, story: Span) -> (Anchors, AnchorSource, String) {
     let fixed = Anchors::fixed(story);
     let len = story.end_s - story.start_s;
     let v = &curve.values;
@@ -241,7 +241,7 @@ pub fn heuristic(curve: &Curve, story: Span) -> (Anchors, AnchorSource, String) 
 }
 
 /// The most frequent named speaker: at least 3 lines and 15 % of the lines that name a speaker.
-pub fn protagonist(dialogue: &[DialogueEvent]) -> Option<String> {
+pub(super) fn protagonist(dialogue: &[DialogueEvent]) -> Option<String> {
     let mut counts: Vec<(String, usize)> = Vec::new();
     for name in dialogue.iter().filter_map(|e| e.speaker.as_deref()) {
         let name = name.trim();

@@ -20,16 +20,16 @@ use super::faces::{self, FaceDetector};
 use super::image::decode_small;
 use super::scene::{SceneDescription, SceneText, TextSource};
 use crate::error::{Error, IoContext, Result};
-use crate::ingest::analysis::{self, ShotList};
-use crate::ingest::{ENVELOPE, SUMMARY};
 use crate::ingest::ColumnsReader;
+use crate::ingest::FrameSignals;
 use crate::ingest::Keyframe;
 use crate::ingest::Shot;
-use crate::ingest::FrameSignals;
+use crate::ingest::analysis::{self, ShotList};
+use crate::ingest::{ENVELOPE, SUMMARY};
 use crate::workdir::WorkDir;
 
 /// Bump when a number or a text rule changes: cached records of another version are redone.
-pub const VERSION: u32 = 2;
+pub(super) const VERSION: u32 = 2;
 
 /// Motion is averaged over the keyframe's shot within this many seconds of it.
 const MOTION_WINDOW_S: f64 = 2.0;
@@ -212,11 +212,11 @@ fn typical_loudness(short_term: &[f32]) -> f32 {
 
 /// How much the built-in text can be trusted relative to a vision model's: it describes light, colour,
 /// movement and sound correctly but says nothing about content.
-pub const BUILTIN_TRUST: f32 = 0.5;
+pub(super) const BUILTIN_TRUST: f32 = 0.5;
 
 /// 1 for a clean, visible frame; lower for a mostly black frame (little to see) or one that may sit inside a
 /// dissolve or fade at a shot boundary.
-pub fn picture_quality(dark: f32, in_transition: bool) -> f32 {
+pub(super) fn picture_quality(dark: f32, in_transition: bool) -> f32 {
     let visible = 1.0 - 0.7 * dark.clamp(0.0, 1.0);
     if in_transition { visible * 0.6 } else { visible }
 }
@@ -295,7 +295,7 @@ fn look_distance(a: &FrameSignals, b: &FrameSignals) -> f32 {
 
 /// The measurements the text is written from.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Measured {
+pub(super) struct Measured {
     pub motion: f32,
     pub brightness: f32,
     pub contrast: f32,
@@ -325,7 +325,7 @@ fn grade(x: f32, low: f32, high: f32, labels: [&'static str; 3]) -> &'static str
 /// Short, honest text from the numbers: light, colour, movement, sound and (when counted) faces. Thresholds
 /// are on the analysis pass's scales (luma 0–1, contrast as luma standard deviation, motion as mean luma change
 /// per analysis frame).
-pub fn describe_text(m: &Measured, faces: Option<u32>) -> SceneText {
+pub(super) fn describe_text(m: &Measured, faces: Option<u32>) -> SceneText {
     let light = if m.dark > 0.85 {
         "near-black frame"
     } else if m.brightness < 0.2 {

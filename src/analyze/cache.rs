@@ -24,12 +24,12 @@ use crate::error::{IoContext, Result};
 use crate::workdir::{WorkDir, atomic_write};
 
 pub const SCENES: &str = "inference/scenes.jsonl";
-pub const OTHERS: &str = "inference/other_analyzers.jsonl";
+pub(super) const OTHERS: &str = "inference/other_analyzers.jsonl";
 const SYNC_LINES: usize = 32;
 const SYNC_EVERY: Duration = Duration::from_secs(2);
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SceneLine {
+pub(crate) struct SceneLine {
     /// blake3 of the keyframe JPEG, 16 hex digits.
     pub image_hash: String,
     pub analyzer: String,
@@ -56,11 +56,11 @@ fn jsonl<'a>(lines: impl IntoIterator<Item = &'a SceneLine>) -> Vec<u8> {
     text
 }
 
-pub fn image_hash(jpeg: &[u8]) -> String {
+pub(super) fn image_hash(jpeg: &[u8]) -> String {
     blake3::hash(jpeg).to_hex()[..16].to_string()
 }
 
-pub struct SceneCache {
+pub(super) struct SceneCache {
     done: HashMap<Key, SceneLine>,
     file: File,
     path: PathBuf,
@@ -71,7 +71,7 @@ pub struct SceneCache {
 }
 
 impl SceneCache {
-    pub fn open(work: &WorkDir) -> Result<SceneCache> {
+    pub(super) fn open(work: &WorkDir) -> Result<SceneCache> {
         work.subdir("inference")?;
         let path = work.path(SCENES);
         let mut done = HashMap::new();
@@ -117,19 +117,16 @@ impl SceneCache {
     }
 
     /// Records known: read back from the files, or appended by this run.
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    fn len(&self) -> usize {
         self.done.len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.done.is_empty()
-    }
-
-    pub fn get(&self, time_s: f64, image_hash: &str, analyzer: &str) -> Option<&SceneDescription> {
+    pub(super) fn get(&self, time_s: f64, image_hash: &str, analyzer: &str) -> Option<&SceneDescription> {
         self.done.get(&key(time_s, image_hash, analyzer)).map(|l| &l.scene)
     }
 
-    pub fn append(&mut self, line: &SceneLine) -> Result<()> {
+    pub(super) fn append(&mut self, line: &SceneLine) -> Result<()> {
         let mut text = serde_json::to_vec(line).expect("a scene serialises");
         text.push(b'\n');
         self.file.write_all(&text).at(&self.path, "cannot append")?;
@@ -142,7 +139,7 @@ impl SceneCache {
         Ok(())
     }
 
-    pub fn sync(&mut self) -> Result<()> {
+    pub(super) fn sync(&mut self) -> Result<()> {
         self.file.sync_data().at(&self.path, "cannot sync")?;
         self.unsynced = 0;
         self.last_sync = Instant::now();
@@ -151,7 +148,7 @@ impl SceneCache {
 
     /// Replace the log with exactly `lines` (one per keyframe, in order), atomically, and keep other analyzers'
     /// records of the same keyframes aside.
-    pub fn finish(self, work: &WorkDir, lines: &[SceneLine]) -> Result<()> {
+    pub(super) fn finish(self, work: &WorkDir, lines: &[SceneLine]) -> Result<()> {
         let current: HashMap<(i64, &str), &str> = lines
             .iter()
             .map(|l| ((ms(l.scene.time_s), l.image_hash.as_str()), l.analyzer.as_str()))
@@ -174,7 +171,7 @@ impl SceneCache {
 }
 
 /// Read a finished `scenes.jsonl` (one line per keyframe).
-pub fn read_scenes(work: &WorkDir) -> Result<Vec<SceneLine>> {
+pub(crate) fn read_scenes(work: &WorkDir) -> Result<Vec<SceneLine>> {
     let path = work.path(SCENES);
     let bytes = std::fs::read(&path).at(&path, "cannot read")?;
     bytes

@@ -16,11 +16,12 @@ use tokenizers::{PaddingParams, PaddingStrategy, Tokenizer, TruncationParams};
 use crate::error::{Error, IoContext, Result};
 
 /// The model's folder name under the models dir.
-pub const MODEL_NAME: &str = "all-MiniLM-L6-v2";
+pub(super) const MODEL_NAME: &str = "all-MiniLM-L6-v2";
 /// Embedding size.
-pub const DIM: usize = 384;
+#[cfg(test)]
+const DIM: usize = 384;
 /// The files `load` reads; `locate` only answers when all of them are there.
-pub const FILES: [&str; 3] = ["config.json", "tokenizer.json", "model.safetensors"];
+pub(super) const FILES: [&str; 3] = ["config.json", "tokenizer.json", "model.safetensors"];
 /// How a user gets the model; every message about a missing model says it.
 pub const HOW_TO_GET: &str = "run `make models` (or scripts/fetch-models.sh)";
 
@@ -45,7 +46,7 @@ pub fn expected_dir() -> String {
 }
 
 /// The models dir: `$CINECUT_MODELS_DIR`, else `${XDG_DATA_HOME:-~/.local/share}/cinecut/models`.
-pub fn models_dir() -> Option<PathBuf> {
+pub(super) fn models_dir() -> Option<PathBuf> {
     let nonempty = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
     if let Some(dir) = nonempty("CINECUT_MODELS_DIR") {
         return Some(dir);
@@ -161,7 +162,7 @@ impl Embedder {
 }
 
 /// Cosine similarity of two embeddings (both unit length, so the dot product).
-pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
+pub(super) fn cosine(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 

@@ -25,11 +25,11 @@ use crate::error::{Error, Result};
 /// close-ups exceed, and detection costs about a quarter of what it does at 480 px.
 pub const MAX_WIDTH: usize = 240;
 /// Smallest face reported, in pixels of the image given to `detect`.
-pub const MIN_FACE: usize = 30;
+pub(super) const MIN_FACE: usize = 30;
 const SCALE_FACTOR: f64 = 1.1;
 const MIN_NEIGHBORS: usize = 5;
 const GROUP_EPS: f64 = 0.2;
-pub const ENV: &str = "CINECUT_FACE_CASCADE";
+pub(super) const ENV: &str = "CINECUT_FACE_CASCADE";
 const SYSTEM_PATHS: [&str; 2] = [
     "/usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml",
     "/usr/share/opencv/haarcascades/haarcascade_frontalface_default.xml",

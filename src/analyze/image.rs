@@ -2,17 +2,17 @@
 //! built-in analyzer (`builtin`) and the face counter (`faces`).
 
 /// A keyframe decoded at about `SMALL_WIDTH` wide, RGB.
-pub struct SmallImage {
+pub(super) struct SmallImage {
     pub rgb: Vec<u8>,
     pub width: usize,
     pub height: usize,
 }
 
 /// Keyframes are decoded at this width or the next DCT scale above it (1/2, 1/4, 1/8 of the stored size).
-pub const SMALL_WIDTH: u16 = 240;
+pub(super) const SMALL_WIDTH: u16 = 240;
 
 /// Decode a JPEG at reduced size straight from the DCT (no full-size decode, then no resize).
-pub fn decode_small(jpeg: &[u8]) -> std::result::Result<SmallImage, String> {
+pub(super) fn decode_small(jpeg: &[u8]) -> std::result::Result<SmallImage, String> {
     let mut d = jpeg_decoder::Decoder::new(jpeg);
     d.read_info().map_err(|e| e.to_string())?;
     let info = d.info().ok_or("no image header")?;

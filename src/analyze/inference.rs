@@ -13,12 +13,12 @@ use super::scene::TextSource;
 use crate::cancel::Cancel;
 use crate::error::{IoContext, Result};
 use crate::ingest::{KEYFRAMES, KeyframeList};
-use crate::workdir::{cores, parallel_map};
 use crate::workdir::WorkDir;
 use crate::workdir::{Progress, Unit};
+use crate::workdir::{cores, parallel_map};
 
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct InferenceSummary {
+pub(crate) struct InferenceSummary {
     pub keyframes: usize,
     /// Records taken from an earlier, interrupted run.
     pub reused: usize,
@@ -30,7 +30,7 @@ pub struct InferenceSummary {
 }
 
 impl InferenceSummary {
-    pub fn summary(&self) -> String {
+    pub(crate) fn summary(&self) -> String {
         let mut s = format!(
             "{} keyframes described ({}, {:.1}/s)",
             self.keyframes, self.analyzer, self.per_second
@@ -56,12 +56,12 @@ pub(crate) fn outputs_present(work: &WorkDir) -> bool {
 /// What stage `inference` reads: the face cascade (found at startup; installing it later redoes the
 /// descriptions) and the vision model's server, when `--analyzer openai` asks for one.
 #[derive(Debug, Clone, Serialize)]
-pub struct Inputs {
+pub(crate) struct Inputs {
     pub faces: Option<PathBuf>,
     pub vision: Option<EndpointConfig>,
 }
 
-pub fn run(
+pub(crate) fn run(
     inputs: &Inputs,
     work: &WorkDir,
     cancel: &Cancel,

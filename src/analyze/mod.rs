@@ -31,6 +31,8 @@ pub use faces::{FaceDetector, MAX_WIDTH};
 pub use openai::{CallError, Client, EndpointConfig};
 pub use scene::{SceneDescription, SceneText, TextSource};
 
-pub(crate) use anchors::{AnchorSource, Anchors, Curve, STRUCTURE, Structure};
+#[cfg(test)]
+pub(crate) use anchors::Curve;
+pub(crate) use anchors::{AnchorSource, Anchors, STRUCTURE, Structure};
 pub(crate) use cache::read_scenes;
 pub(crate) use zones::{Moment, Zone, ZoneMatch, ZoneMatcher};

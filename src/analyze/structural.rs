@@ -7,12 +7,12 @@ use super::anchors::{self, AnchorSource, STRUCTURE, Signals, Structure};
 use super::openai::{CallError, Client, EndpointConfig};
 use super::turning_points;
 use crate::error::Result;
-use crate::ingest::analysis::{self, ShotList};
-use crate::ingest::{ENVELOPE, SUMMARY};
-use crate::ingest::per_second;
-use crate::ingest::{DIALOGUE, Dialogue};
+use crate::ingest::ENVELOPE;
 use crate::ingest::SPANS;
 use crate::ingest::StorySpans;
+use crate::ingest::analysis::{self, ShotList};
+use crate::ingest::per_second;
+use crate::ingest::{DIALOGUE, Dialogue};
 use crate::workdir::WorkDir;
 
 pub(crate) const VERSIONS: &[u32] = &[anchors::VERSION, turning_points::PROMPT_VERSION];
@@ -24,14 +24,14 @@ pub(crate) fn outputs_present(work: &WorkDir) -> bool {
 /// What stage `structural` reads: the film's length (0 when the container does not say) and the text model,
 /// when the user named one.
 #[derive(Debug, Clone, Serialize)]
-pub struct Inputs {
+pub(crate) struct Inputs {
     pub duration_s: f64,
     pub text: Option<TextModel>,
 }
 
 /// The text model's server and its context window in tokens.
 #[derive(Debug, Clone, Serialize)]
-pub struct TextModel {
+pub(crate) struct TextModel {
     pub endpoint: EndpointConfig,
     pub context_tokens: usize,
 }
@@ -39,7 +39,7 @@ pub struct TextModel {
 /// Room for the answer: three short JSON objects.
 const ANSWER_TOKENS: u32 = 200;
 
-pub fn run(inputs: &Inputs, work: &WorkDir) -> Result<Structure> {
+pub(crate) fn run(inputs: &Inputs, work: &WorkDir) -> Result<Structure> {
     let duration_s = inputs.duration_s;
     let shots: ShotList = work.read_json(analysis::SHOTS)?;
     let dialogue: Dialogue = work.read_json(DIALOGUE)?;
@@ -107,7 +107,7 @@ pub fn run(inputs: &Inputs, work: &WorkDir) -> Result<Structure> {
 }
 
 impl Structure {
-    pub fn summary(&self) -> String {
+    pub(crate) fn summary(&self) -> String {
         let a = &self.anchors;
         let by = match self.source {
             AnchorSource::Llm => "text model",

@@ -12,11 +12,11 @@ use serde_json::{Value, json};
 
 use super::anchors::Anchors;
 use crate::error::Result;
-use crate::ingest::Span;
 use crate::ingest::DialogueEvent;
+use crate::ingest::Span;
 
 /// Bump when a prompt or schema changes (part of the stage key).
-pub const PROMPT_VERSION: u32 = 1;
+pub(super) const PROMPT_VERSION: u32 = 1;
 /// Tokens kept for the instructions and the answer.
 const RESERVED_TOKENS: usize = 700;
 /// A conservative characters-per-token for English subtitles (real tokenizers give about 4).
@@ -35,11 +35,11 @@ const TURNING_POINTS: &str = "- begin: where the story truly begins (the incitin
 
 /// One request to the model: `(system, user, JSON schema)` → the parsed JSON answer. `Ok(Err(why))` is a failed
 /// request the run survives (bad JSON, a server error after retries); `Err` stops the run (unreachable, refused).
-pub type Ask<'a> = dyn FnMut(&str, &str, &Value) -> Result<std::result::Result<Value, String>> + 'a;
+pub(super) type Ask<'a> = dyn FnMut(&str, &str, &Value) -> Result<std::result::Result<Value, String>> + 'a;
 
 /// The model's anchors, or why none could be used. A server that says the prompt is too long for its context
 /// (its window is smaller than `--text-context`) is asked again with half the budget, in more parts.
-pub fn ask_model(
+pub(super) fn ask_model(
     dialogue: &[DialogueEvent],
     story: Span,
     context_tokens: usize,

@@ -110,7 +110,7 @@ const SUFFIXES: [&str; 11] = ["s", "es", "ed", "d", "ing", "er", "ers", "ion", "
 /// simply `s > p`: right at an anchor (p = ½) meaning decides, and the further into an act, the clearer the line
 /// must sound like the next one to move there. That is what an editor does with a line that already sounds like
 /// the next act. Empty text: position alone.
-pub const W_POSITION: f32 = 0.5;
+pub(super) const W_POSITION: f32 = 0.5;
 
 /// Softmax temperature that turns similarities into meaning shares. MiniLM similarities to our prototypes differ
 /// between zones by a few hundredths for a neutral line and 0.1–0.3 for a clear one; at 0.05 a 0.05 lead is a
@@ -122,13 +122,13 @@ const WEAK_SIMILARITY: f32 = 0.15;
 
 /// One candidate moment: a time in the film and its text (dialogue line and/or scene description; may be empty).
 #[derive(Debug, Clone, Copy)]
-pub struct Moment<'a> {
+pub(crate) struct Moment<'a> {
     pub time_s: f64,
     pub text: &'a str,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct ZoneScores {
+pub(crate) struct ZoneScores {
     pub beginning: f32,
     pub escalation: f32,
     pub climax: f32,
@@ -145,7 +145,7 @@ impl From<[f32; 3]> for ZoneScores {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ZoneMatch {
+pub(crate) struct ZoneMatch {
     pub zone: Zone,
     /// The combined scores (see `W_POSITION`); the zone is the highest.
     pub scores: ZoneScores,
@@ -157,13 +157,13 @@ pub struct ZoneMatch {
 }
 
 /// Built once per run; the prototypes are encoded once, the moments in one batched call.
-pub struct ZoneMatcher {
+pub(crate) struct ZoneMatcher {
     model: Option<(Embedder, [Vec<Vec<f32>>; 3])>,
 }
 
 impl ZoneMatcher {
     /// With the model, zones come from meaning and position; without it, from zone word lists and position.
-    pub fn new(embedder: Option<Embedder>) -> Result<ZoneMatcher> {
+    pub(crate) fn new(embedder: Option<Embedder>) -> Result<ZoneMatcher> {
         let model = match embedder {
             Some(e) => {
                 let mut vectors = e.embed(&PROTOTYPES.concat())?.into_iter();
@@ -176,7 +176,7 @@ impl ZoneMatcher {
     }
 
     /// A one-line warning for the user when the matcher runs on word lists.
-    pub fn warning(&self) -> Option<String> {
+    pub(crate) fn warning(&self) -> Option<String> {
         self.model.is_none().then(|| {
             let dir = embed::expected_dir();
             format!("zone matching uses word lists: the sentence model {MODEL_NAME} is not in {dir}; {HOW_TO_GET}")
@@ -184,7 +184,7 @@ impl ZoneMatcher {
     }
 
     /// One `ZoneMatch` per moment, in order.
-    pub fn classify(&self, moments: &[Moment], anchors: &Anchors, story: Span) -> Result<Vec<ZoneMatch>> {
+    pub(crate) fn classify(&self, moments: &[Moment], anchors: &Anchors, story: Span) -> Result<Vec<ZoneMatch>> {
         let meanings: Vec<Option<[f32; 3]>> = match &self.model {
             Some((embedder, prototypes)) => {
                 let texts: Vec<&str> = moments
@@ -249,7 +249,7 @@ fn word_hits(text: &str) -> Option<[f32; 3]> {
 /// half beginning / half escalation, the middle of the escalation act is all escalation, `climax_t` is half
 /// escalation / half climax, and the middle of the climax act (to the end of the story) is all climax. Before
 /// the first point it is all beginning, after the last all climax. Only neighbouring zones ever share.
-pub fn position_prior(t: f64, anchors: &Anchors, story: Span) -> [f32; 3] {
+pub(super) fn position_prior(t: f64, anchors: &Anchors, story: Span) -> [f32; 3] {
     // Anchors are validated upstream; sorting keeps a bad file from producing nonsense here.
     let mut a = [anchors.begin_t, anchors.escalation_t, anchors.climax_t];
     a.sort_by(f64::total_cmp);

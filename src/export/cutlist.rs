@@ -9,11 +9,11 @@
 use std::path::PathBuf;
 
 use crate::media::Rate;
-use crate::timeline::{Kind, Timeline};
 use crate::story::{Act, Manifest, Transition};
+use crate::timeline::{Kind, Timeline};
 
 /// Where the record side starts: one hour, as editors number their timelines.
-pub const RECORD_START_S: u64 = 3600;
+pub(super) const RECORD_START_S: u64 = 3600;
 
 /// A media file the cut list points at.
 #[derive(Debug, Clone, PartialEq)]
@@ -205,7 +205,7 @@ impl CutList {
 }
 
 /// Frames at one rate → the nearest whole number at another.
-pub fn convert(frames: u64, from: Rate, to: Rate) -> u64 {
+pub(super) fn convert(frames: u64, from: Rate, to: Rate) -> u64 {
     if from == to {
         return frames;
     }
@@ -213,12 +213,12 @@ pub fn convert(frames: u64, from: Rate, to: Rate) -> u64 {
 }
 
 /// The whole-number rate timecode counts in: 24 for 23.976, 30 for 29.97.
-pub fn nominal_fps(rate: Rate) -> u64 {
+pub(super) fn nominal_fps(rate: Rate) -> u64 {
     (rate.fps().round() as u64).max(1)
 }
 
 /// The frame count of 01:00:00:00 at `rate`.
-pub fn record_start(rate: Rate) -> u64 {
+pub(super) fn record_start(rate: Rate) -> u64 {
     let frames = RECORD_START_S * nominal_fps(rate);
     // Drop-frame timecode skips 2 (4 at 59.94) numbers in 54 of every hour's 60 minutes: 01:00:00;00 is frame
     // 107,892 at 29.97.
@@ -230,12 +230,18 @@ pub fn record_start(rate: Rate) -> u64 {
 }
 
 /// The source frame the render shows first for film time `t` (it seeks half a frame early).
-pub fn source_frame(t: f64, rate: Rate) -> u64 {
+pub(super) fn source_frame(t: f64, rate: Rate) -> u64 {
     (t * rate.fps() - 0.5 - 1e-6).ceil().max(0.0) as u64
 }
 
 /// Build the cut list from the timeline and the manifest it was built from.
-pub fn build(tl: &Timeline, m: &Manifest, source: Media, music: Option<Media>, effects: Option<Media>) -> CutList {
+pub(super) fn build(
+    tl: &Timeline,
+    m: &Manifest,
+    source: Media,
+    music: Option<Media>,
+    effects: Option<Media>,
+) -> CutList {
     let rate = tl.rate;
     let src_rate = source.video.map_or(rate, |v| v.rate);
     let video: Vec<Event> = tl
@@ -480,7 +486,7 @@ fn markers(tl: &Timeline) -> Vec<Marker> {
     out
 }
 
-pub fn act_name(act: Act) -> &'static str {
+pub(super) fn act_name(act: Act) -> &'static str {
     match act {
         Act::ColdOpen => "Cold open",
         Act::Act1 => "Act 1",
@@ -495,7 +501,7 @@ pub fn act_name(act: Act) -> &'static str {
 
 /// Lay possibly overlapping sounds on as few lanes as needed, each lane in time order without overlaps (the
 /// checkerboard an editor would make).
-pub fn lanes(sounds: &[Sound]) -> Vec<Vec<&Sound>> {
+pub(super) fn lanes(sounds: &[Sound]) -> Vec<Vec<&Sound>> {
     let mut order: Vec<&Sound> = sounds.iter().collect();
     order.sort_by_key(|s| (s.rec_in, s.rec_out));
     let mut lanes: Vec<Vec<&Sound>> = Vec::new();
@@ -512,7 +518,7 @@ pub fn lanes(sounds: &[Sound]) -> Vec<Vec<&Sound>> {
 }
 
 /// SMPTE timecode of frame `n` at `rate`: drop-frame (`;`) at 29.97 and 59.94, as editors expect.
-pub fn timecode(n: u64, rate: Rate) -> String {
+pub(super) fn timecode(n: u64, rate: Rate) -> String {
     let fps = nominal_fps(rate);
     let drop = drop_frame(rate);
     let mut n = n;
@@ -530,7 +536,7 @@ pub fn timecode(n: u64, rate: Rate) -> String {
 }
 
 /// NTSC rates count timecode in drop-frame.
-pub fn drop_frame(rate: Rate) -> bool {
+pub(super) fn drop_frame(rate: Rate) -> bool {
     rate.den == 1001 && matches!(rate.num, 30000 | 60000)
 }
 

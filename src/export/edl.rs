@@ -16,7 +16,7 @@ const FILM: &str = "AX";
 const BLACK: &str = "BL";
 
 /// The cut list as a CMX3600 EDL.
-pub fn write(cl: &CutList) -> String {
+pub(super) fn write(cl: &CutList) -> String {
     let rate = cl.rate;
     let rec = |f: u64| timecode(cl.record_start() + f, rate);
     let src_start = cl.source_start();

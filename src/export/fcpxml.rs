@@ -44,7 +44,7 @@ const SILENT_DB: f64 = -96.0;
 const AUDIO_HZ: u32 = 48_000;
 
 /// The cut list as an FCPXML 1.10 document.
-pub fn write(cl: &CutList) -> String {
+pub(super) fn write(cl: &CutList) -> String {
     let mut doc = Doc(Writer::new_with_indent(Vec::new(), b' ', 4));
     document(&mut doc, &Plan::new(cl)).expect("writing XML to memory cannot fail");
     let mut text = String::from_utf8(doc.0.into_inner()).expect("quick-xml writes the UTF-8 it is given");

@@ -15,10 +15,10 @@ use crate::cancel::Cancel;
 use crate::error::{Error, IoContext, Result};
 use crate::media::{Probe, probe};
 use crate::media::{Rate, Tools};
-use crate::workdir::atomic_write;
 use crate::sound::SFX;
-use crate::timeline::{TIMELINE, Timeline};
 use crate::story::Manifest;
+use crate::timeline::{TIMELINE, Timeline};
+use crate::workdir::atomic_write;
 use cutlist::{CutList, Media, Picture};
 
 /// The cut-list formats, by the names `--export` takes.

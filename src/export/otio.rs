@@ -193,7 +193,7 @@ fn reference(media: &Media, rate: Rate, start: f64) -> MediaReferences {
 }
 
 /// The cut list as an `.otio` document.
-pub fn write(cl: &CutList) -> String {
+pub(super) fn write(cl: &CutList) -> String {
     let rate = cl.rate;
     let src_rate = cl.source_rate();
     let src_start = cl.source_start();

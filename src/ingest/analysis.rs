@@ -19,16 +19,16 @@ use crate::workdir::{PartFile, WorkDir};
 use crate::workdir::{Progress, Unit};
 
 /// Bump when the outputs change shape or meaning; a new version re-runs the stage on resume.
-pub const VERSION: u32 = 3;
+pub(crate) const VERSION: u32 = 3;
 /// Less than this share of the picture decoding is a broken file (a partial download), not a film to make the
 /// best of: it is refused, naming the file. More is analysed as far as it decodes, with a warning.
 const MIN_DECODED_SHARE: f64 = 0.5;
-pub const PROXY: &str = "proxy.mp4";
-pub const PROBE: &str = "probe.json";
-pub const FRAMES: &str = "analysis/frames";
-pub const SHOTS: &str = "analysis/shots.json";
+pub(crate) const PROXY: &str = "proxy.mp4";
+pub(crate) const PROBE: &str = "probe.json";
+pub(crate) const FRAMES: &str = "analysis/frames";
+pub(crate) const SHOTS: &str = "analysis/shots.json";
 /// Files the stage leaves; all must exist for a resume to skip it.
-pub const OUTPUTS: &[&str] = &[
+pub(crate) const OUTPUTS: &[&str] = &[
     PROXY,
     PROBE,
     "analysis/frames.bin",
@@ -40,7 +40,7 @@ pub const OUTPUTS: &[&str] = &[
 ];
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Settings {
+pub(crate) struct Settings {
     /// Proxy frame rate: enough for keyframe images and the report, cheap to encode.
     pub proxy_fps: u32,
     pub proxy_height: u32,
@@ -62,7 +62,7 @@ impl Default for Settings {
 
 /// `analysis/shots.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ShotList {
+pub(crate) struct ShotList {
     /// The analysis frame rate.
     pub fps: f64,
     /// Film time of analysis frame 0: `start_s = offset_s + start_frame / fps`. Film time is the container's
@@ -74,7 +74,7 @@ pub struct ShotList {
 }
 
 #[derive(Debug, Clone)]
-pub struct AnalysisOutput {
+pub(crate) struct AnalysisOutput {
     /// Seconds of picture analysed.
     pub duration_s: f64,
     pub frames: u64,
@@ -84,7 +84,7 @@ pub struct AnalysisOutput {
 }
 
 impl AnalysisOutput {
-    pub fn summary(&self) -> String {
+    pub(crate) fn summary(&self) -> String {
         format!(
             "{:.1} s of film: {} frames analysed, {} shots, proxy of {} frames, {}",
             self.duration_s,
@@ -115,12 +115,12 @@ pub(crate) fn outputs_present(work: &WorkDir) -> bool {
 
 /// What stage `proxy` reads: the film as probed (its path, streams and length) and how to analyse it.
 #[derive(Debug, Clone, Serialize)]
-pub struct Inputs {
+pub(crate) struct Inputs {
     pub probe: Probe,
     pub settings: Settings,
 }
 
-pub fn run(
+pub(crate) fn run(
     tools: &Tools,
     inputs: &Inputs,
     work: &WorkDir,

@@ -10,9 +10,9 @@ use crate::error::{Error, Result};
 use crate::media::{FfCommand, Probe, Tools};
 use crate::workdir::WorkDir;
 
-pub const ENVELOPE: &str = "analysis/audio_envelope";
-pub const SUMMARY: &str = "analysis/audio.json";
-pub const ENVELOPE_COLUMNS: &[&str] = &["short_term_lufs", "momentary_lufs", "peak_dbfs"];
+pub(crate) const ENVELOPE: &str = "analysis/audio_envelope";
+pub(crate) const SUMMARY: &str = "analysis/audio.json";
+pub(super) const ENVELOPE_COLUMNS: &[&str] = &["short_term_lufs", "momentary_lufs", "peak_dbfs"];
 
 const RATE: u32 = 48_000;
 const HOP_S: f64 = 0.1;
@@ -27,19 +27,19 @@ const PEAK_ABOVE_LU: f64 = 6.0;
 const FLOOR: f64 = -120.0;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Span {
+pub(crate) struct Span {
     pub start_s: f64,
     pub end_s: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Peak {
+pub(crate) struct Peak {
     pub t_s: f64,
     pub momentary_lufs: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AudioSummary {
+pub(crate) struct AudioSummary {
     /// The container stream analysed; `None` when the film has no audio.
     pub stream_index: Option<usize>,
     pub hop_s: f64,
@@ -50,7 +50,7 @@ pub struct AudioSummary {
 }
 
 impl AudioSummary {
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match (self.stream_index, self.integrated_lufs) {
             (None, _) => "no audio stream".into(),
             (Some(i), Some(l)) => format!("audio #{i} at {l:.1} LUFS, {} loud moments", self.peaks.len()),
@@ -59,7 +59,7 @@ impl AudioSummary {
     }
 }
 
-pub fn analyse(tools: &Tools, probe: &Probe, work: &WorkDir, cancel: &Cancel) -> Result<AudioSummary> {
+pub(super) fn analyse(tools: &Tools, probe: &Probe, work: &WorkDir, cancel: &Cancel) -> Result<AudioSummary> {
     let mut env = ColumnsWriter::create(work, ENVELOPE, ENVELOPE_COLUMNS, 1.0 / HOP_S)?;
     let Some(stream) = probe.audio() else {
         env.finish(work)?;

@@ -13,7 +13,7 @@ use crate::error::{Error, IoContext, Result};
 use crate::workdir::{PartFile, WorkDir};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ColumnsHeader {
+pub(crate) struct ColumnsHeader {
     pub columns: Vec<String>,
     /// Rows per second: row `i` describes time `i / rate_hz`.
     pub rate_hz: f64,
@@ -21,12 +21,12 @@ pub struct ColumnsHeader {
 }
 
 impl ColumnsHeader {
-    pub fn column(&self, name: &str) -> Option<usize> {
+    pub(crate) fn column(&self, name: &str) -> Option<usize> {
         self.columns.iter().position(|c| c == name)
     }
 }
 
-pub struct ColumnsWriter {
+pub(super) struct ColumnsWriter {
     rel: String,
     part: PartFile,
     out: BufWriter<File>,
@@ -35,7 +35,7 @@ pub struct ColumnsWriter {
 
 impl ColumnsWriter {
     /// Start `analysis/frames` (→ `analysis/frames.bin` + `analysis/frames.json`).
-    pub fn create(work: &WorkDir, rel: &str, columns: &[&str], rate_hz: f64) -> Result<Self> {
+    pub(super) fn create(work: &WorkDir, rel: &str, columns: &[&str], rate_hz: f64) -> Result<Self> {
         let part = PartFile::new(work.path(format!("{rel}.bin")));
         let file = std::fs::OpenOptions::new()
             .read(true)
@@ -56,7 +56,7 @@ impl ColumnsWriter {
         })
     }
 
-    pub fn push(&mut self, row: &[f32]) -> Result<()> {
+    pub(super) fn push(&mut self, row: &[f32]) -> Result<()> {
         debug_assert_eq!(row.len(), self.header.columns.len());
         for v in row {
             self.out
@@ -67,12 +67,12 @@ impl ColumnsWriter {
         Ok(())
     }
 
-    pub fn rows(&self) -> u64 {
+    pub(super) fn rows(&self) -> u64 {
         self.header.rows
     }
 
     /// Overwrite one value of an already written row (rare fix-ups, e.g. motion at a detected cut).
-    pub fn patch(&mut self, row: u64, column: usize, value: f32) -> Result<()> {
+    pub(super) fn patch(&mut self, row: u64, column: usize, value: f32) -> Result<()> {
         let offset = self.offset(row, column)?;
         let path = self.part.part_path().to_path_buf();
         self.out
@@ -82,7 +82,7 @@ impl ColumnsWriter {
     }
 
     /// Read back one value of an already written row.
-    pub fn value(&mut self, row: u64, column: usize) -> Result<f32> {
+    pub(super) fn value(&mut self, row: u64, column: usize) -> Result<f32> {
         let offset = self.offset(row, column)?;
         let path = self.part.part_path().to_path_buf();
         let mut b = [0u8; 4];
@@ -99,7 +99,7 @@ impl ColumnsWriter {
         Ok((row * self.header.columns.len() as u64 + column as u64) * 4)
     }
 
-    pub fn finish(self, work: &WorkDir) -> Result<ColumnsHeader> {
+    pub(super) fn finish(self, work: &WorkDir) -> Result<ColumnsHeader> {
         let path = self.part.part_path().to_path_buf();
         self.out
             .into_inner()
@@ -111,14 +111,14 @@ impl ColumnsWriter {
 }
 
 /// Read a column file back, row by row.
-pub struct ColumnsReader {
+pub(crate) struct ColumnsReader {
     pub header: ColumnsHeader,
     input: BufReader<File>,
     buf: Vec<u8>,
 }
 
 impl ColumnsReader {
-    pub fn open(work_dir: &Path, rel: &str) -> Result<Self> {
+    pub(crate) fn open(work_dir: &Path, rel: &str) -> Result<Self> {
         let hp = work_dir.join(format!("{rel}.json"));
         let header: ColumnsHeader = serde_json::from_slice(&std::fs::read(&hp).at(&hp, "cannot read")?)
             .map_err(|e| Error::Runtime(format!("{}: damaged ({e}); re-run with --fresh", hp.display())))?;
@@ -141,7 +141,7 @@ impl ColumnsReader {
     }
 
     /// The next row into `row` (resized to the column count); false at the end.
-    pub fn next_row(&mut self, row: &mut Vec<f32>) -> Result<bool> {
+    pub(crate) fn next_row(&mut self, row: &mut Vec<f32>) -> Result<bool> {
         match self.input.read_exact(&mut self.buf) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(false),
@@ -159,7 +159,13 @@ impl ColumnsReader {
 
 /// The mean of each named column over every whole second of film time, for `seconds` seconds (row `i` is at
 /// `offset_s + i / rate_hz`). A second with no rows repeats the one before it.
-pub fn per_second(work_dir: &Path, rel: &str, names: &[&str], offset_s: f64, seconds: usize) -> Result<Vec<Vec<f32>>> {
+pub(crate) fn per_second(
+    work_dir: &Path,
+    rel: &str,
+    names: &[&str],
+    offset_s: f64,
+    seconds: usize,
+) -> Result<Vec<Vec<f32>>> {
     let mut reader = ColumnsReader::open(work_dir, rel)?;
     let cols: Vec<usize> = names
         .iter()

@@ -19,23 +19,23 @@ use crate::error::{Error, Result};
 use crate::media::{FfCommand, Probe, Tools};
 use crate::workdir::WorkDir;
 
-pub const DIALOGUE: &str = "dialogue.json";
+pub(crate) const DIALOGUE: &str = "dialogue.json";
 /// Bump when `dialogue.json` changes shape or the parsing changes its answers.
-pub const VERSION: u32 = 1;
+pub(crate) const VERSION: u32 = 1;
 const EXTENSIONS: &[&str] = &["srt", "ass", "ssa", "vtt"];
 /// Warnings listed one by one; the rest are counted.
 const WARNINGS_SHOWN: usize = 10;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-pub enum SubtitleSource {
+pub(crate) enum SubtitleSource {
     File { path: PathBuf },
     Embedded { stream_index: usize, codec: String },
     None { reason: String },
 }
 
 impl SubtitleSource {
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self {
             SubtitleSource::File { path } => path.display().to_string(),
             SubtitleSource::Embedded { stream_index, codec } => format!("the film's {codec} track #{stream_index}"),
@@ -53,7 +53,7 @@ fn is_text_codec(codec: &str) -> bool {
 }
 
 /// Decide where the dialogue comes from (see the module doc).
-pub fn find_source(given: Option<&Path>, film: &Path, probe: &Probe) -> SubtitleSource {
+pub(crate) fn find_source(given: Option<&Path>, film: &Path, probe: &Probe) -> SubtitleSource {
     if let Some(p) = given {
         return SubtitleSource::File { path: p.to_path_buf() };
     }
@@ -120,7 +120,7 @@ fn beside(film: &Path) -> Option<PathBuf> {
 
 /// `dialogue.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Dialogue {
+pub(crate) struct Dialogue {
     pub source: SubtitleSource,
     pub encoding: Option<String>,
     pub events: Vec<DialogueEvent>,
@@ -130,7 +130,7 @@ pub struct Dialogue {
 }
 
 impl Dialogue {
-    pub fn summary(&self) -> String {
+    pub(crate) fn summary(&self) -> String {
         let spoken = self.events.iter().filter(|e| !e.sound_cue).count();
         match &self.source {
             SubtitleSource::None { .. } => "no dialogue: the trailer will be picture-led".into(),
@@ -150,7 +150,7 @@ impl Dialogue {
 
 /// Refuse a subtitle file given with `-s` that is not subtitles at all (binary data, prose, another format), at
 /// startup; the stage parses it again for real.
-pub fn check_file(path: &Path) -> Result<()> {
+pub(crate) fn check_file(path: &Path) -> Result<()> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, "cannot read the subtitles", e))?;
     parse(&bytes, extension(path).as_deref(), &path.display().to_string()).map(|_| ())
 }
@@ -180,7 +180,7 @@ pub(crate) fn outputs_present(work: &WorkDir) -> bool {
 /// What stage `subtitles` reads: where the dialogue comes from (decided by the checked config), the bytes of a
 /// file by their hash, and the film (for an embedded track, and its length to drop cues past the end).
 #[derive(Debug, Clone, Serialize)]
-pub struct Inputs {
+pub(crate) struct Inputs {
     pub source: SubtitleSource,
     /// The blake3 of a subtitle file's bytes (an embedded track is covered by the film's fingerprint).
     pub file_hash: Option<String>,
@@ -189,7 +189,7 @@ pub struct Inputs {
 }
 
 impl Inputs {
-    pub fn new(source: SubtitleSource, probe: &Probe) -> Result<Inputs> {
+    pub(crate) fn new(source: SubtitleSource, probe: &Probe) -> Result<Inputs> {
         let file_hash = match &source {
             SubtitleSource::File { path } => {
                 let bytes = std::fs::read(path).map_err(|e| Error::io(path, "cannot read the subtitles", e))?;
@@ -206,7 +206,7 @@ impl Inputs {
     }
 }
 
-pub fn run(tools: &Tools, inputs: &Inputs, work: &WorkDir, cancel: &Cancel) -> Result<Dialogue> {
+pub(crate) fn run(tools: &Tools, inputs: &Inputs, work: &WorkDir, cancel: &Cancel) -> Result<Dialogue> {
     let source = &inputs.source;
     let (bytes, hint, origin) = match source {
         SubtitleSource::None { reason } => {
@@ -303,8 +303,7 @@ mod tests {
             })
             .collect::<Vec<_>>()
             .join(",");
-        crate::media::parse_probe_json(Path::new("/f.mkv"), format!(r#"{{"streams":[{streams}]}}"#).as_bytes())
-            .unwrap()
+        crate::media::parse_probe_json(Path::new("/f.mkv"), format!(r#"{{"streams":[{streams}]}}"#).as_bytes()).unwrap()
     }
 
     #[test]

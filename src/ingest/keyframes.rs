@@ -19,15 +19,15 @@ use super::spans::{self, Second, StorySpans};
 use super::subtitles::DialogueEvent;
 use crate::cancel::Cancel;
 use crate::error::{Error, IoContext, Result};
-use crate::media::{filter_value, image2_pattern};
 use crate::media::{FfCommand, Tools};
+use crate::media::{filter_value, image2_pattern};
 use crate::workdir::WorkDir;
 use crate::workdir::{Progress, Unit};
 
-pub const KEYFRAMES: &str = "keyframes.json";
-pub const IMAGES: &str = "keyframes";
-pub const SPANS: &str = "analysis/spans.json";
-pub const VERSION: u32 = 1;
+pub(crate) const KEYFRAMES: &str = "keyframes.json";
+pub(crate) const IMAGES: &str = "keyframes";
+pub(crate) const SPANS: &str = "analysis/spans.json";
+pub(crate) const VERSION: u32 = 1;
 
 const FILL_EVERY_S: f64 = 30.0;
 const MERGE_WITHIN_S: f64 = 0.5;
@@ -52,12 +52,16 @@ pub struct Keyframe {
 
 /// `keyframes.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct KeyframeList {
+pub(crate) struct KeyframeList {
     pub keyframes: Vec<Keyframe>,
 }
 
 /// The keyframe times, sorted (see the module doc).
-pub fn choose_times(dialogue: &[DialogueEvent], shots: &[Shot], spans: &StorySpans) -> Vec<(f64, KeyframeSource)> {
+pub(crate) fn choose_times(
+    dialogue: &[DialogueEvent],
+    shots: &[Shot],
+    spans: &StorySpans,
+) -> Vec<(f64, KeyframeSource)> {
     let mut points: Vec<(f64, KeyframeSource)> = dialogue
         .iter()
         .map(|e| ((e.start_s + e.end_s) / 2.0, KeyframeSource::SubtitleMidpoint))
@@ -132,12 +136,12 @@ pub(crate) fn outputs_present(work: &WorkDir) -> bool {
 /// What stage `keyframes` reads besides the analysis: the film's length (0 when the container does not say) and
 /// the proxy's frame rate, to find a time's frame in it.
 #[derive(Debug, Clone, Serialize)]
-pub struct Inputs {
+pub(crate) struct Inputs {
     pub duration_s: f64,
     pub proxy_fps: u32,
 }
 
-pub fn run(
+pub(crate) fn run(
     tools: &Tools,
     inputs: &Inputs,
     work: &WorkDir,

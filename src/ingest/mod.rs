@@ -13,10 +13,10 @@ mod subtitles;
 
 pub use subtitles::parse_bytes;
 
-pub(crate) use analysis::{FRAMES, PROBE, PROXY, SHOTS, ShotList};
-pub(crate) use audio::{AudioSummary, ENVELOPE, SUMMARY};
+pub(crate) use analysis::{PROBE, SHOTS, ShotList};
+pub(crate) use audio::{ENVELOPE, SUMMARY};
 pub(crate) use columns::{ColumnsReader, per_second};
-pub(crate) use dialogue::{DIALOGUE, Dialogue, SubtitleSource};
+pub(crate) use dialogue::{DIALOGUE, Dialogue};
 pub(crate) use keyframes::{KEYFRAMES, Keyframe, KeyframeList, SPANS};
 pub(crate) use shots::{Shot, TransitionKind};
 pub(crate) use signals::FrameSignals;

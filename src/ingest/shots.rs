@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use super::signals::Descriptor;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct ShotSettings {
+pub(crate) struct ShotSettings {
     /// Content distance (0–1) a hard cut must reach.
     pub cut_threshold: f32,
     /// …and how many times the neighbouring frames' distance it must be.
@@ -93,7 +93,7 @@ const CUT_NEIGHBOURS: u64 = 3;
 /// How close to a black run a cut is taken as that fade's ramp.
 const FADE_RAMP_S: f64 = 0.6;
 
-pub struct ShotDetector {
+pub(super) struct ShotDetector {
     s: ShotSettings,
     fps: f64,
     half: u64,
@@ -110,7 +110,7 @@ pub struct ShotDetector {
 }
 
 impl ShotDetector {
-    pub fn new(settings: ShotSettings, fps: f64) -> Self {
+    pub(super) fn new(settings: ShotSettings, fps: f64) -> Self {
         let half = ((settings.dissolve_half_window_s * fps).round() as u64).max(2);
         ShotDetector {
             s: settings,
@@ -148,7 +148,7 @@ impl ShotDetector {
     }
 
     /// Feed the next frame; returns its distance to the previous frame (the stored `cut_score`).
-    pub fn push(&mut self, desc: Descriptor) -> f32 {
+    pub(super) fn push(&mut self, desc: Descriptor) -> f32 {
         let frame = self.next;
         let (d1, h1) = self.ring.back().map_or((0.0, 0.0), |prev| {
             (prev.desc.distance(&desc), prev.desc.hist_distance(&desc))
@@ -292,13 +292,8 @@ impl ShotDetector {
         (inside >= 2.0 * flanks.max(0.002)).then_some(across)
     }
 
-    /// Frames seen so far.
-    pub fn frames(&self) -> u64 {
-        self.next
-    }
-
     /// The shots, once every frame has been pushed. `offset_s` is the film time of frame 0.
-    pub fn finish(mut self, offset_s: f64) -> Vec<Shot> {
+    pub(super) fn finish(mut self, offset_s: f64) -> Vec<Shot> {
         let total = self.next;
         for k in total.saturating_sub(FLASH_LOOKAHEAD)..total {
             self.check_cut(k);

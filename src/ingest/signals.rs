@@ -8,13 +8,13 @@
 const H_BINS: usize = 8;
 const S_BINS: usize = 4;
 const V_BINS: usize = 4;
-pub const HIST_BINS: usize = H_BINS * S_BINS * V_BINS;
+pub(super) const HIST_BINS: usize = H_BINS * S_BINS * V_BINS;
 
 /// A pixel at or below this luma (0–255) counts as black.
 const DARK_LUMA: u8 = 26;
 
 /// The columns of `analysis/frames.bin`, in order.
-pub const COLUMNS: &[&str] = &[
+pub(super) const COLUMNS: &[&str] = &[
     "cut_score",
     "motion",
     "brightness",
@@ -28,11 +28,10 @@ pub const COLUMNS: &[&str] = &[
     "phash2",
     "phash3",
 ];
-pub const COL_CUT_SCORE: usize = 0;
-pub const COL_MOTION: usize = 1;
+pub(super) const COL_MOTION: usize = 1;
 
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct FrameSignals {
+pub(crate) struct FrameSignals {
     /// Content distance to the previous frame (what the shot detector thresholds), 0–1.
     pub cut_score: f32,
     /// Mean absolute luma change from the previous frame, 0–1 (set to the previous frame's value at cuts).
@@ -55,7 +54,7 @@ pub struct FrameSignals {
 
 impl FrameSignals {
     /// The row stored in `frames.bin`. The hash goes as four 16-bit parts: f32 holds those exactly.
-    pub fn to_row(&self) -> [f32; 12] {
+    pub(crate) fn to_row(&self) -> [f32; 12] {
         let h = self.phash;
         [
             self.cut_score,
@@ -73,7 +72,7 @@ impl FrameSignals {
         ]
     }
 
-    pub fn from_row(row: &[f32]) -> FrameSignals {
+    pub(crate) fn from_row(row: &[f32]) -> FrameSignals {
         let part = |i: usize| (row[i] as u64) & 0xffff;
         FrameSignals {
             cut_score: row[0],
@@ -91,7 +90,7 @@ impl FrameSignals {
 
 /// What the shot detector compares: the luma plane and a normalised colour histogram.
 #[derive(Debug, Clone)]
-pub struct Descriptor {
+pub(super) struct Descriptor {
     pub luma: Vec<u8>,
     pub hist: [f32; HIST_BINS],
     pub brightness: f32,
@@ -101,13 +100,13 @@ pub struct Descriptor {
 impl Descriptor {
     /// Content distance in 0–1: mostly colour distribution (robust to motion), partly pixel change (catches
     /// cuts between shots of similar colour).
-    pub fn distance(&self, other: &Descriptor) -> f32 {
+    pub(super) fn distance(&self, other: &Descriptor) -> f32 {
         let pix = mean_abs_diff(&self.luma, &other.luma) / 64.0;
         0.6 * self.hist_distance(other) + 0.4 * pix.min(1.0)
     }
 
     /// Colour-distribution distance only, 0–1: blind to motion within a shot.
-    pub fn hist_distance(&self, other: &Descriptor) -> f32 {
+    pub(super) fn hist_distance(&self, other: &Descriptor) -> f32 {
         self.hist
             .iter()
             .zip(&other.hist)
@@ -118,7 +117,7 @@ impl Descriptor {
 }
 
 /// Mean absolute difference of two equal planes, in luma units (0–255).
-pub fn mean_abs_diff(a: &[u8], b: &[u8]) -> f32 {
+pub(super) fn mean_abs_diff(a: &[u8], b: &[u8]) -> f32 {
     if a.is_empty() || a.len() != b.len() {
         return 0.0;
     }
@@ -160,7 +159,7 @@ fn lut() -> &'static ColourLut {
 }
 
 /// Compute the stored signals (all but the two that need the previous frame) and the descriptor.
-pub fn analyse_frame(rgb: &[u8], width: usize, height: usize) -> (FrameSignals, Descriptor) {
+pub(super) fn analyse_frame(rgb: &[u8], width: usize, height: usize) -> (FrameSignals, Descriptor) {
     let n = width * height;
     debug_assert_eq!(rgb.len(), n * 3);
     let lut = lut();

@@ -18,7 +18,7 @@ use super::subtitles::DialogueEvent;
 
 /// The picture of one second of film, averaged over its frames.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct Second {
+pub(super) struct Second {
     pub dark: f32,
     pub brightness: f32,
 }
@@ -37,7 +37,7 @@ impl Span {
 
 /// `analysis/spans.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct StorySpans {
+pub(crate) struct StorySpans {
     pub story: Span,
     pub opening_logos: Option<Span>,
     pub end_credits: Option<Span>,
@@ -45,7 +45,7 @@ pub struct StorySpans {
 
 impl StorySpans {
     /// Inside the logos or the credits.
-    pub fn excluded(&self, t: f64) -> bool {
+    pub(crate) fn excluded(&self, t: f64) -> bool {
         self.opening_logos.is_some_and(|s| s.contains(t)) || self.end_credits.is_some_and(|s| s.contains(t))
     }
 }
@@ -59,7 +59,7 @@ const LOGO_DARK: f32 = 0.85;
 const LOGO_MAX_S: f64 = 90.0;
 const SNAP_S: f64 = 2.0;
 
-pub fn find(seconds: &[Second], dialogue: &[DialogueEvent], shots: &[Shot], duration_s: f64) -> StorySpans {
+pub(super) fn find(seconds: &[Second], dialogue: &[DialogueEvent], shots: &[Shot], duration_s: f64) -> StorySpans {
     let n = seconds.len();
     let mut spoken = vec![false; n];
     for e in dialogue.iter().filter(|e| !e.sound_cue) {

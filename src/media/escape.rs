@@ -35,7 +35,7 @@ pub fn drawtext_text(s: &str) -> String {
 
 /// The image2 muxer's numbered-file pattern `dir/name` (`name` holds the `%0Nd`): image2 reads `%` sequences in
 /// the whole path, so a `%` in the folder's name is doubled to stand for itself.
-pub fn image2_pattern(dir: &std::path::Path, name: &str) -> std::path::PathBuf {
+pub(crate) fn image2_pattern(dir: &std::path::Path, name: &str) -> std::path::PathBuf {
     #[cfg(unix)]
     let dir = {
         use std::os::unix::ffi::{OsStrExt, OsStringExt};

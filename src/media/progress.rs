@@ -14,12 +14,12 @@ pub struct FfProgress {
 
 /// Feed lines; a block comes out when its closing `progress=` line arrives.
 #[derive(Debug, Default)]
-pub struct ProgressParser {
+pub(super) struct ProgressParser {
     current: FfProgress,
 }
 
 impl ProgressParser {
-    pub fn push_line(&mut self, line: &str) -> Option<FfProgress> {
+    pub(super) fn push_line(&mut self, line: &str) -> Option<FfProgress> {
         let (key, value) = line.trim().split_once('=')?;
         let value = value.trim();
         match key {

@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 use crate::error::{Error, Result};
 
 /// FFmpeg 5.1 is the oldest with `-fps_mode`, the `ch_layout` API and the filters we rely on.
-pub const MIN_VERSION: (u32, u32) = (5, 1);
+pub(super) const MIN_VERSION: (u32, u32) = (5, 1);
 const MIN_VERSION_TEXT: &str = "5.1";
 
 #[derive(Debug, Clone)]

@@ -4,4 +4,4 @@
 mod runner;
 mod stages;
 
-pub use runner::{RunOutcome, run};
+pub(crate) use runner::run;

@@ -15,7 +15,7 @@ use crate::workdir::{PipelineCheckpoint, Reporter, Stage, WorkDir, fingerprint, 
 
 /// What a run did, for the caller and for tests (the proof that a resume skipped work).
 #[derive(Debug, Default)]
-pub struct RunOutcome {
+pub(crate) struct RunOutcome {
     pub ran: Vec<Stage>,
     pub skipped: Vec<Stage>,
     /// The last stage that completed in this run or before it.
@@ -34,7 +34,7 @@ fn planned_stages(cfg: &RunConfig) -> Vec<Stage> {
         .collect()
 }
 
-pub fn run(cfg: &RunConfig, tools: &Tools, cancel: &Cancel, reporter: &mut dyn Reporter) -> Result<RunOutcome> {
+pub(crate) fn run(cfg: &RunConfig, tools: &Tools, cancel: &Cancel, reporter: &mut dyn Reporter) -> Result<RunOutcome> {
     let work = WorkDir::open(&cfg.work_dir)?;
     let fp = fingerprint(&cfg.source).at(&cfg.source, "cannot read the film")?;
     let mut ckpt = match (cfg.fresh, load_checkpoint(work.root())) {
@@ -116,14 +116,14 @@ pub fn run(cfg: &RunConfig, tools: &Tools, cancel: &Cancel, reporter: &mut dyn R
 
 /// A stage this run covers, with its input key and whether its outputs are on disk.
 #[derive(Debug, Clone)]
-pub struct PlannedStage {
+pub(super) struct PlannedStage {
     pub stage: Stage,
     pub key: String,
     pub present: bool,
 }
 
 /// Index of the first stage that must run (`planned.len()` when all can be skipped).
-pub fn first_stale(ckpt: &PipelineCheckpoint, planned: &[PlannedStage]) -> usize {
+pub(super) fn first_stale(ckpt: &PipelineCheckpoint, planned: &[PlannedStage]) -> usize {
     planned
         .iter()
         .position(|p| {

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::analyze::{Embedder, EndpointConfig, FaceDetector, inference, structural};
+use crate::analyze::{Embedder, FaceDetector, inference, structural};
 use crate::cancel::Cancel;
 use crate::config::RunConfig;
 use crate::error::{Error, Result};
@@ -22,7 +22,7 @@ use crate::timeline::TIMELINE;
 use crate::workdir::{PipelineCheckpoint, Progress, SourceFingerprint, Stage, WorkDir};
 
 /// Everything a stage may use besides its inputs: the means to work, never what changes its answer.
-pub struct StageCtx<'a> {
+pub(super) struct StageCtx<'a> {
     pub tools: &'a Tools,
     pub work: &'a WorkDir,
     pub cancel: &'a Cancel,
@@ -31,7 +31,11 @@ pub struct StageCtx<'a> {
 /// One stage's inputs. Serialised, it is what the stage's key covers.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Inputs {
+#[expect(
+    clippy::large_enum_variant,
+    reason = "eight values a run, each made once: boxing would buy nothing"
+)]
+pub(super) enum Inputs {
     Proxy(analysis::Inputs),
     Subtitles(dialogue::Inputs),
     Keyframes(keyframes::Inputs),
@@ -43,7 +47,7 @@ pub enum Inputs {
 }
 
 impl Inputs {
-    pub fn for_stage(stage: Stage, cfg: &RunConfig, fp: &SourceFingerprint) -> Result<Inputs> {
+    pub(super) fn for_stage(stage: Stage, cfg: &RunConfig, fp: &SourceFingerprint) -> Result<Inputs> {
         let probe = &cfg.probe;
         let duration_s = probe.duration().unwrap_or(0.0);
         let model = |keep: fn(&mut crate::analyze::EndpointConfig)| {
@@ -104,10 +108,9 @@ impl Inputs {
             Stage::Conform => Inputs::Conform(conform::Inputs {
                 source: cfg.source.clone(),
                 source_id: Some(fp.content_id()),
-                video: probe
-                    .video()
-                    .cloned()
-                    .ok_or_else(|| Error::bad_input(&cfg.source, "has no video stream", "pass the film's video file"))?,
+                video: probe.video().cloned().ok_or_else(|| {
+                    Error::bad_input(&cfg.source, "has no video stream", "pass the film's video file")
+                })?,
                 vibe: cfg.vibe,
                 output: cfg.output.clone(),
                 resolution: cfg.resolution,
@@ -117,7 +120,7 @@ impl Inputs {
         })
     }
 
-    pub fn stage(&self) -> Stage {
+    pub(super) fn stage(&self) -> Stage {
         match self {
             Inputs::Proxy(_) => Stage::Proxy,
             Inputs::Subtitles(_) => Stage::Subtitles,
@@ -146,9 +149,9 @@ impl Inputs {
 
     /// Chained: the key covers the stage's versions and inputs and the key of the stage before it, so any
     /// upstream change reaches every later stage and no earlier one.
-    pub fn key(&self, prev: &str) -> String {
+    pub(super) fn key(&self, prev: &str) -> String {
         let value = serde_json::to_value(self).expect("stage inputs serialise");
-        key_of(prev, self.stage(), &self.versions(), &value)
+        key_of(prev, self.stage(), self.versions(), &value)
     }
 }
 
@@ -206,7 +209,7 @@ fn film_duration(probe: &Probe) -> Option<f64> {
 }
 
 /// A complete stage whose files were deleted must run again.
-pub fn outputs_present(inputs: &Inputs, work: &WorkDir) -> bool {
+pub(super) fn outputs_present(inputs: &Inputs, work: &WorkDir) -> bool {
     match inputs {
         Inputs::Proxy(_) => analysis::outputs_present(work),
         Inputs::Subtitles(_) => dialogue::outputs_present(work),
@@ -220,7 +223,7 @@ pub fn outputs_present(inputs: &Inputs, work: &WorkDir) -> bool {
 }
 
 /// Run one stage with its inputs, record its results in the checkpoint, and return a one-line summary.
-pub fn run(
+pub(super) fn run(
     inputs: &Inputs,
     ctx: &StageCtx,
     ckpt: &mut PipelineCheckpoint,
@@ -289,13 +292,13 @@ mod tests {
 
     use super::*;
     use crate::analyze::EndpointConfig;
-    use crate::ingest::SubtitleSource;
+    use crate::ingest::dialogue::SubtitleSource;
     use crate::media::Rate;
     use crate::media::parse_probe_json;
     use crate::render::Resolution;
     use crate::render::{Grade, Lut};
-    use crate::story::VIBES;
     use crate::story::Length;
+    use crate::story::VIBES;
     use crate::timeline::{MusicSource, MusicTrack};
     use crate::workdir::Secret;
 
@@ -324,7 +327,9 @@ mod tests {
                 settings: analysis::Settings::default(),
             }),
             Inputs::Subtitles(dialogue::Inputs {
-                source: SubtitleSource::File { path: p("/films/f.srt") },
+                source: SubtitleSource::File {
+                    path: p("/films/f.srt"),
+                },
                 file_hash: Some("abc".into()),
                 film: p("/films/f.mkv"),
                 film_duration_s: Some(60.0),
@@ -401,7 +406,10 @@ mod tests {
     fn leaves(v: &Value, at: String, out: &mut Vec<String>) {
         match v {
             Value::Object(m) if !m.is_empty() => m.iter().for_each(|(k, v)| leaves(v, format!("{at}/{k}"), out)),
-            Value::Array(a) if !a.is_empty() => a.iter().enumerate().for_each(|(i, v)| leaves(v, format!("{at}/{i}"), out)),
+            Value::Array(a) if !a.is_empty() => a
+                .iter()
+                .enumerate()
+                .for_each(|(i, v)| leaves(v, format!("{at}/{i}"), out)),
             _ => out.push(at),
         }
     }
@@ -425,8 +433,12 @@ mod tests {
         for inputs in &samples {
             let stage = inputs.stage();
             let value = serde_json::to_value(inputs).unwrap();
-            let base = key_of("prev", stage, &inputs.versions(), &value);
-            assert_eq!(inputs.key("prev"), base, "{stage}: the key is the hash of the serialised inputs");
+            let base = key_of("prev", stage, inputs.versions(), &value);
+            assert_eq!(
+                inputs.key("prev"),
+                base,
+                "{stage}: the key is the hash of the serialised inputs"
+            );
             // The stage's own fields are all set in the sample, so each is exercised below.
             let own = value.as_object().unwrap().values().next().unwrap();
             if let Value::Object(fields) = own {
@@ -441,7 +453,7 @@ mod tests {
                 let leaf = v.pointer_mut(&path).unwrap();
                 *leaf = changed(leaf);
                 assert_ne!(
-                    key_of("prev", stage, &inputs.versions(), &v),
+                    key_of("prev", stage, inputs.versions(), &v),
                     base,
                     "{stage}: changing {path} does not change the key"
                 );

@@ -18,23 +18,23 @@ use crate::cancel::Cancel;
 use crate::error::{Error, Result};
 use crate::media::FfCommand;
 use crate::media::{Rate, StreamInfo, Tools};
-use crate::workdir::{PartFile, Progress, Unit, WorkDir, atomic_write};
 use crate::sound::mix::{self, MixReport};
 use crate::sound::read_wav;
-use crate::timeline::{TIMELINE, Timeline};
 use crate::story::Vibe;
+use crate::timeline::{TIMELINE, Timeline};
+use crate::workdir::{PartFile, Progress, Unit, WorkDir, atomic_write};
 
 /// Bump when the rendered output for the same timeline changes.
-pub const VERSION: u32 = 2;
-pub const MIX_REPORT: &str = "render/mix.json";
+pub(crate) const VERSION: u32 = 2;
+pub(crate) const MIX_REPORT: &str = "render/mix.json";
 /// The pieces in playing order, for FFmpeg's concat demuxer.
-pub const CONCAT: &str = "render/pieces.ffconcat";
+pub(crate) const CONCAT: &str = "render/pieces.ffconcat";
 /// The grade's `.cube` files.
-pub const LUTS: &str = "render/luts";
+pub(crate) const LUTS: &str = "render/luts";
 /// The trailer's sound never peaks over this (EBU R128 / streaming delivery).
-pub const TRUE_PEAK_DBTP: f64 = -1.0;
+pub(crate) const TRUE_PEAK_DBTP: f64 = -1.0;
 
-pub struct Outcome {
+pub(crate) struct Outcome {
     pub output: PathBuf,
     pub duration_s: f64,
     /// Pieces of picture in the trailer, and how many of them were rendered now (the rest were in the cache).
@@ -45,7 +45,7 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    pub fn summary(&self) -> String {
+    pub(crate) fn summary(&self) -> String {
         format!(
             "{:.1} s, {} pieces of picture ({} rendered, {} from the cache), {:.1} LUFS (target {:.0}), true peak {:.1} dBTP; {}",
             self.duration_s,
@@ -66,7 +66,7 @@ pub(crate) const VERSIONS: &[u32] = &[VERSION, picture::VERSION];
 /// What stage `conform` reads: the film and its picture, the vibe (its loudness and, with `Grade::Vibe`, its
 /// look), and the picture options.
 #[derive(Debug, Clone, Serialize)]
-pub struct Inputs {
+pub(crate) struct Inputs {
     pub source: PathBuf,
     /// The film's content fingerprint, naming its pixels in the render cache (a copied or touched film keeps
     /// its pieces, a replaced one does not).
@@ -82,7 +82,7 @@ pub struct Inputs {
     pub preset: String,
 }
 
-pub fn run(
+pub(crate) fn run(
     tools: &Tools,
     inputs: &Inputs,
     work: &WorkDir,

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// x264 presets, fastest first (`--preset`).
-pub const PRESETS: &[&str] = &[
+pub(crate) const PRESETS: &[&str] = &[
     "ultrafast",
     "superfast",
     "veryfast",
@@ -15,9 +15,9 @@ pub const PRESETS: &[&str] = &[
     "veryslow",
 ];
 /// x264's own default: the usual balance of encode time and file size for a finished deliverable.
-pub const DEFAULT_PRESET: &str = "medium";
+pub(crate) const DEFAULT_PRESET: &str = "medium";
 /// Constant quality near visually lossless for 8-bit H.264.
-pub const CRF: u32 = 18;
+pub(super) const CRF: u32 = 18;
 
 /// `--resolution`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -77,7 +77,7 @@ impl std::fmt::Display for Resolution {
 
 /// The frame and the picture inside it (smaller when letterboxed), all even: 4:2:0 needs whole chroma pixels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FrameSize {
+pub(super) struct FrameSize {
     pub width: u32,
     pub height: u32,
     pub picture_width: u32,
@@ -85,7 +85,7 @@ pub struct FrameSize {
 }
 
 impl FrameSize {
-    pub fn letterboxed(&self) -> bool {
+    pub(super) fn letterboxed(&self) -> bool {
         (self.width, self.height) != (self.picture_width, self.picture_height)
     }
 }
@@ -96,7 +96,7 @@ fn even(x: f64) -> u32 {
 }
 
 /// The output frame for a film whose pictures look `display` (SAR and rotation applied) big.
-pub fn frame_size(display: (u32, u32), resolution: Option<Resolution>) -> FrameSize {
+pub(super) fn frame_size(display: (u32, u32), resolution: Option<Resolution>) -> FrameSize {
     let (dw, dh) = (display.0.max(1) as f64, display.1.max(1) as f64);
     let fit = |bw: f64, bh: f64| {
         let s = (bw / dw).min(bh / dh);

@@ -25,13 +25,13 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::media::filter_value;
 use crate::media::StreamInfo;
+use crate::media::filter_value;
 use crate::story::Vibe;
 
 /// Points per axis of the vibes' LUTs: the common size for grading LUTs (Resolve, Photoshop), fine enough that
 /// tetrahedral interpolation between points is within a quantisation step of the exact maths.
-pub const LUT_SIZE: usize = 33;
+pub(super) const LUT_SIZE: usize = 33;
 /// The `.cube` format's limit, and FFmpeg `lut3d`'s (`MAX_LEVEL`).
 const MAX_CUBE_SIZE: usize = 256;
 /// Rec.709 luma weights: the grade's idea of brightness.
@@ -335,7 +335,7 @@ fn numbers<'a, const N: usize>(
 }
 
 /// A user's `--lut FILE`: read, parsed and checked, its domain made [0, 1]. Errors name the file and the fix.
-pub fn load_user_lut(path: &Path) -> Result<Lut> {
+pub(crate) fn load_user_lut(path: &Path) -> Result<Lut> {
     let bad = |problem: String| Error::bad_input(path, problem, CUBE_FIX);
     let ext = path
         .extension()

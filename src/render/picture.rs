@@ -23,13 +23,13 @@ use crate::media::{FfCommand, Rate, Tools};
 use crate::workdir::{PartFile, WorkDir, atomic_write};
 
 /// Bump when the pixels of the same piece change.
-pub const VERSION: u32 = 1;
-pub const PIECES: &str = "render/pieces";
+pub(super) const VERSION: u32 = 1;
+pub(super) const PIECES: &str = "render/pieces";
 /// One frame out per frame in, at the film's rate; only frames flagged interlaced are touched.
 const DEINTERLACE: &str = "bwdif=mode=send_frame:parity=auto:deint=interlaced";
 
 /// How every piece is rendered.
-pub struct Settings<'a> {
+pub(super) struct Settings<'a> {
     pub source: &'a Path,
     /// The source's content fingerprint (size and a hash of its ends): a replaced film re-renders, a copied or
     /// touched one does not.
@@ -56,7 +56,7 @@ pub struct Settings<'a> {
 
 impl Settings<'_> {
     /// The file name of a piece: a hash of its recipe and of everything in the settings that changes pixels.
-    pub fn key(&self, piece: &Piece) -> String {
+    pub(super) fn key(&self, piece: &Piece) -> String {
         // Black and the title card use neither the film nor the grade.
         let film = piece.recipe.graded();
         let mut key = serde_json::json!({
@@ -100,13 +100,13 @@ impl Settings<'_> {
 }
 
 /// A piece's file in the work dir.
-pub fn piece_path(work: &WorkDir, vibe: &str, key: &str) -> PathBuf {
+pub(super) fn piece_path(work: &WorkDir, vibe: &str, key: &str) -> PathBuf {
     work.path(format!("{PIECES}/{vibe}-{key}.mp4"))
 }
 
 /// Render every piece not already on disk, `jobs` at a time. `done` is told how many of the trailer's frames
 /// are finished (rendered or found) as work goes on. Returns every piece's file and how many were rendered.
-pub fn render_missing(
+pub(super) fn render_missing(
     tools: &Tools,
     work: &WorkDir,
     pieces: &[Piece],
@@ -290,7 +290,7 @@ fn render_piece(
 }
 
 /// Frames in a file's video stream, from its packets (no decoding).
-pub fn count_frames(tools: &Tools, file: &Path, cancel: &Cancel) -> Result<u64> {
+pub(super) fn count_frames(tools: &Tools, file: &Path, cancel: &Cancel) -> Result<u64> {
     let out = FfCommand::ffprobe(tools, "counting the rendered frames")
         .args([
             "-select_streams",
@@ -376,7 +376,7 @@ fn fade(dir: &str, f: Option<&Fade>, n: u64) -> String {
 
 /// The concat demuxer's list: each piece with its exact duration. The durations are differences of rounded
 /// running totals, so rounding to the microsecond never adds up over many pieces.
-pub fn concat_list(paths: &[PathBuf], pieces: &[Piece], rate: Rate) -> String {
+pub(super) fn concat_list(paths: &[PathBuf], pieces: &[Piece], rate: Rate) -> String {
     let us = |frame: u64| (rate.time(frame) * 1e6).round() as u64;
     let mut out = String::from("ffconcat version 1.0\n");
     for (path, piece) in paths.iter().zip(pieces) {
@@ -393,13 +393,13 @@ pub fn concat_list(paths: &[PathBuf], pieces: &[Piece], rate: Rate) -> String {
 }
 
 /// Empty the render cache (`--fresh` redoes everything, the rendered pieces included).
-pub fn clear_cache(work: &WorkDir) {
+pub(crate) fn clear_cache(work: &WorkDir) {
     let _ = std::fs::remove_dir_all(work.path(PIECES));
 }
 
 /// Remove this vibe's pieces (and their stray `.part` and card text files) that the current trailer does not
 /// use: earlier versions of edited clips. Other vibes' pieces stay, so switching back is quick.
-pub fn sweep(work: &WorkDir, vibe: &str, keep: &[PathBuf]) {
+pub(super) fn sweep(work: &WorkDir, vibe: &str, keep: &[PathBuf]) {
     let Ok(entries) = std::fs::read_dir(work.path(PIECES)) else {
         return;
     };

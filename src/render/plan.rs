@@ -8,12 +8,12 @@
 
 use serde::Serialize;
 
-use crate::timeline::{Kind, Segment, Timeline};
-use crate::story::Transition;
 use crate::story::TitleStyle;
+use crate::story::Transition;
+use crate::timeline::{Kind, Segment, Timeline};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Fade {
+pub(super) struct Fade {
     pub frames: u64,
     /// To or from white instead of black.
     pub white: bool,
@@ -22,7 +22,7 @@ pub struct Fade {
 /// Film frames for one side of a dissolve: the first frame held `hold_before` times, then `real` frames from
 /// `from_s`, then the last held to the end of the piece (where the shot ends before the blend does).
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Window {
+pub(super) struct Window {
     pub from_s: f64,
     pub hold_before: u64,
     pub real: u64,
@@ -30,7 +30,7 @@ pub struct Window {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Recipe {
+pub(super) enum Recipe {
     /// The silence beat.
     Black,
     Card {
@@ -50,13 +50,13 @@ pub enum Recipe {
 
 impl Recipe {
     /// Film pictures are graded; black and the title card are not (a lifted black would turn grey).
-    pub fn graded(&self) -> bool {
+    pub(super) fn graded(&self) -> bool {
         matches!(self, Recipe::Clip { .. } | Recipe::Dissolve { .. })
     }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Piece {
+pub(super) struct Piece {
     /// Where it plays in the trailer (not part of its key: a piece that only moved is reused).
     #[serde(skip)]
     pub start_frame: u64,
@@ -65,7 +65,7 @@ pub struct Piece {
 }
 
 /// The pieces of the trailer's picture, in order, covering every frame once.
-pub fn pieces(tl: &Timeline) -> Vec<Piece> {
+pub(super) fn pieces(tl: &Timeline) -> Vec<Piece> {
     let fps = tl.fps;
     let v = &tl.video;
     let dissolve_half = |i: usize| match v.get(i) {

@@ -14,22 +14,22 @@ use crate::error::Result;
 use crate::ingest::analysis::{self, ShotList};
 use crate::ingest::{DIALOGUE, Dialogue};
 use crate::media::Tools;
-use crate::workdir::{Secret, WorkDir};
 use crate::sound::beats::{self, ANALYSIS_RATE, TempoPrior};
 use crate::sound::bed::{self, BedPlan};
 use crate::sound::music::{self, MusicOptions};
-use crate::timeline::{self, Bed, Film, Kind, MusicAnalysis, MusicTrack, SfxKind, TIMELINE, Timeline};
 use crate::sound::sfx;
 use crate::sound::{decode, wav};
 use crate::story::Edges;
-use crate::story::{Act, BpmGrid, Manifest, MusicBed};
 use crate::story::Vibe;
+use crate::story::{Act, BpmGrid, Manifest, MusicBed};
+use crate::timeline::{self, Bed, Film, Kind, MusicAnalysis, MusicTrack, SfxKind, TIMELINE, Timeline};
+use crate::workdir::{Secret, WorkDir};
 
 /// Bump when the timeline or the synthesised sound for the same manifest changes.
-pub const VERSION: u32 = 2;
+pub(crate) const VERSION: u32 = 2;
 /// The built-in bed and the effects stem, written for the timeline.
-pub const BED: &str = "sound/bed.wav";
-pub const SFX: &str = "sound/sfx.wav";
+pub(crate) const BED: &str = "sound/bed.wav";
+pub(crate) const SFX: &str = "sound/sfx.wav";
 /// Without a climax anchor, voice lines come from the first three quarters of the film.
 const VOICE_SHARE: f64 = 0.75;
 
@@ -39,7 +39,7 @@ pub(crate) const VERSIONS: &[u32] = &[VERSION, bed::VERSION, sfx::VERSION];
 /// What stage `assembly` reads: the manifest to lay out, the trailer's rate, what the film offers, and where the
 /// music may come from.
 #[derive(Debug, Clone, Serialize)]
-pub struct Inputs {
+pub(crate) struct Inputs {
     /// The work dir's own manifest, or the one `--manifest` names.
     pub manifest: PathBuf,
     /// `--manifest`'s decisions (`Manifest::decisions_key`: not `music_bed`, which assembly itself records); the
@@ -64,13 +64,13 @@ pub struct Inputs {
     pub music_cache: PathBuf,
 }
 
-pub struct Outcome {
+pub(crate) struct Outcome {
     pub timeline: Timeline,
     pub warnings: Vec<String>,
 }
 
 impl Outcome {
-    pub fn summary(&self) -> String {
+    pub(crate) fn summary(&self) -> String {
         let tl = &self.timeline;
         let music = tl.music.as_ref().map_or("no music".to_string(), |m| {
             let name = m.title.as_deref().unwrap_or("untitled");
@@ -88,7 +88,7 @@ impl Outcome {
     }
 }
 
-pub fn run(tools: &Tools, opts: &Inputs, work: &WorkDir, cancel: &Cancel) -> Result<Outcome> {
+pub(crate) fn run(tools: &Tools, opts: &Inputs, work: &WorkDir, cancel: &Cancel) -> Result<Outcome> {
     let mut manifest = Manifest::load(&opts.manifest, opts.film_duration_s)?;
     let vibe = manifest.vibe()?;
     let duration_s = opts.film_duration_s.unwrap_or(f64::MAX);
@@ -271,7 +271,7 @@ fn seed(m: &Manifest) -> u64 {
 }
 
 /// Whether every file the timeline points at is still there.
-pub fn outputs_present(work: &WorkDir) -> bool {
+pub(crate) fn outputs_present(work: &WorkDir) -> bool {
     let Ok(tl) = work.read_json::<Timeline>(TIMELINE) else {
         return false;
     };

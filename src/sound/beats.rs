@@ -635,7 +635,7 @@ fn percentile(v: &[f32], q: f64) -> f32 {
 }
 
 /// RMS of `mono` in each bar (from each downbeat to the next; the last bar runs one bar length).
-pub fn bar_rms(mono: &[f32], rate: u32, downbeats_s: &[f64]) -> Vec<f32> {
+pub(super) fn bar_rms(mono: &[f32], rate: u32, downbeats_s: &[f64]) -> Vec<f32> {
     let at = |t: f64| ((t * rate as f64).round().max(0.0) as usize).min(mono.len());
     downbeats_s
         .iter()

@@ -19,7 +19,7 @@ use super::synth::{
 use crate::story::Vibe;
 
 /// Bump when the bed sounds different, so stage `assembly` renders it again.
-pub const VERSION: u32 = 1;
+pub(super) const VERSION: u32 = 1;
 
 /// What the bed must fit: the timeline's tempo, grid, acts, silences, boundaries and hits.
 pub struct BedPlan<'a> {
@@ -46,7 +46,7 @@ pub struct BedPlan<'a> {
 
 /// The bed's musical character for a vibe.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Character {
+pub(super) struct Character {
     /// The key's root as a MIDI note in the bass octave: the drone's pitch.
     pub root: f32,
     pub minor: bool,
@@ -60,7 +60,7 @@ pub struct Character {
 
 /// The character from the vibe's data: key, mode, drums and timbre from its music tag (one row per tag), then
 /// busier drums for faster tempos and a brighter timbre for warmer grades (`temperature` is about ±0.08).
-pub fn character(vibe: &Vibe) -> Character {
+pub(super) fn character(vibe: &Vibe) -> Character {
     #[rustfmt::skip]
     let (root, minor, drums, bright, tick) = match vibe.music_tag {
         //                   root      minor  drums bright tick
@@ -113,17 +113,17 @@ const KIT: [f32; 4] = [0.0, 0.0, 0.38, 0.55];
 
 /// 16 steps to a bar ('x' hit, '.' rest), step 0 on the downbeat.
 mod pattern {
-    pub const KICK_HALF: &str = "x.......x.......";
-    pub const KICK_PUSH: &str = "x.......x.x.....";
-    pub const KICK_FOUR: &str = "x...x...x...x...";
-    pub const SNARE: &str = "....x.......x...";
-    pub const HATS_8: &str = "x.x.x.x.x.x.x.x.";
-    pub const HATS_16: &str = "xxxxxxxxxxxxxxxx";
+    pub(super) const KICK_HALF: &str = "x.......x.......";
+    pub(super) const KICK_PUSH: &str = "x.......x.x.....";
+    pub(super) const KICK_FOUR: &str = "x...x...x...x...";
+    pub(super) const SNARE: &str = "....x.......x...";
+    pub(super) const HATS_8: &str = "x.x.x.x.x.x.x.x.";
+    pub(super) const HATS_16: &str = "xxxxxxxxxxxxxxxx";
     /// The last beat of every fourth bar: high, mid, low.
-    pub const TOM_FILL: &str = "............x.xx";
-    pub const TICK: &str = "..x...x...x...x.";
+    pub(super) const TOM_FILL: &str = "............x.xx";
+    pub(super) const TICK: &str = "..x...x...x...x.";
 
-    pub fn hit(p: &str, step: usize) -> bool {
+    pub(super) fn hit(p: &str, step: usize) -> bool {
         p.as_bytes()[step] == b'x'
     }
 }

@@ -10,7 +10,7 @@ use crate::media::{FfCommand, Tools, probe};
 
 /// At most this much audio is decoded. Music for a trailer is a few minutes long, and beat tracking needs far
 /// less; without a cap a one-hour file would hold ~300 MB of samples at 22.05 kHz (15 min is ~80 MB).
-pub const MAX_DECODE_S: u32 = 15 * 60;
+pub(super) const MAX_DECODE_S: u32 = 15 * 60;
 
 /// Samples per read from FFmpeg's pipe (16 KB).
 const CHUNK_SAMPLES: usize = 4096;

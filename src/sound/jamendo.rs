@@ -15,16 +15,16 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::music;
-use crate::timeline::{MusicSource, MusicTrack};
 use crate::cancel::Cancel;
 use crate::media::Tools;
+use crate::timeline::{MusicSource, MusicTrack};
 use crate::workdir::{atomic_write, sync_dir};
 
-pub const DEFAULT_BASE_URL: &str = "https://api.jamendo.com";
+pub(super) const DEFAULT_BASE_URL: &str = "https://api.jamendo.com";
 /// Tracks shorter than this would loop several times under one trailer.
-pub const MIN_TRACK_S: f64 = 30.0;
+pub(super) const MIN_TRACK_S: f64 = 30.0;
 /// The seeded pick is among this many of the most popular usable results: all good, not always the same one.
-pub const TOP_N: usize = 5;
+pub(super) const TOP_N: usize = 5;
 /// How many results to ask for: enough that `TOP_N` remain after the download and length filters.
 const SEARCH_LIMIT: &str = "20";
 /// A search answers in well under a second; this long means the API is down.
@@ -71,7 +71,7 @@ impl Endpoint {
 }
 
 /// One search: whose key, which tag, which film (the seed), where the cache is.
-pub struct Request<'a> {
+pub(super) struct Request<'a> {
     pub client_id: &'a str,
     pub tag: &'a str,
     pub seed: u64,
@@ -80,7 +80,7 @@ pub struct Request<'a> {
 
 /// One search result.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Found {
+pub(super) struct Found {
     pub id: String,
     pub title: String,
     pub artist: String,
@@ -96,7 +96,7 @@ pub struct Found {
 /// The attribution stored beside a cached track: `jamendo-<id>.json` next to `jamendo-<id>.mp3`. It is written
 /// before the audio is renamed into place, so a cached track never exists without its credits.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Sidecar {
+pub(super) struct Sidecar {
     pub track_id: String,
     pub title: String,
     pub artist: String,
@@ -125,7 +125,7 @@ impl Sidecar {
 
 /// A track for `req.tag`: searched, picked by seed, downloaded (or found in the cache). On any failure a cached
 /// track with the same tag stands in; each failure adds a warning. `None`: use the next music source.
-pub fn find(
+pub(super) fn find(
     tools: &Tools,
     req: &Request,
     endpoint: &Endpoint,
@@ -214,7 +214,7 @@ fn search(req: &Request, endpoint: &Endpoint) -> Result<Vec<Found>, String> {
 
 /// Read a search answer. A result missing a field is kept with that field empty (`usable` drops what cannot be
 /// used); only an answer that is not Jamendo's shape, or that reports a failure, is an error.
-pub fn parse_search(body: &str) -> Result<Vec<Found>, String> {
+pub(super) fn parse_search(body: &str) -> Result<Vec<Found>, String> {
     let v: Value =
         serde_json::from_str(body).map_err(|_| format!("answered something that is not JSON: {}", snippet(body)))?;
     let headers = &v["headers"];
@@ -264,7 +264,7 @@ fn parse_track(t: &Value) -> Found {
 }
 
 /// The results that may be downloaded and are worth it, in the API's popularity order.
-pub fn usable(found: Vec<Found>) -> Vec<Found> {
+pub(super) fn usable(found: Vec<Found>) -> Vec<Found> {
     found
         .into_iter()
         .filter(|f| f.download_allowed && !f.download_url.is_empty())
@@ -281,7 +281,7 @@ fn valid_id(id: &str) -> bool {
 
 /// The seeded choice among the first `TOP_N`: the same film always gets the same song, films differ. Ranked by
 /// a hash of seed and id (not by position), so the pick survives small shifts in the popularity order.
-pub fn pick(usable: &[Found], seed: u64) -> Option<&Found> {
+pub(super) fn pick(usable: &[Found], seed: u64) -> Option<&Found> {
     usable.iter().take(TOP_N).min_by_key(|f| music::seeded(seed, &f.id))
 }
 

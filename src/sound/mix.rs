@@ -17,15 +17,15 @@ use super::synth::{RATE, Stereo, sample_at};
 use super::wav;
 use crate::cancel::Cancel;
 use crate::error::Result;
-use crate::media::Tools;
 use crate::media::FfCommand;
-use crate::workdir::WorkDir;
+use crate::media::Tools;
 use crate::timeline::{Kind, Timeline};
+use crate::workdir::WorkDir;
 
-pub const STEMS: &str = "sound/stems";
-pub const MASTER: &str = "sound/master.wav";
+pub(crate) const STEMS: &str = "sound/stems";
+pub(crate) const MASTER: &str = "sound/master.wav";
 /// The four stems summed, before the loudness pass.
-pub const MIXED: &str = "sound/stems/mix.wav";
+pub(crate) const MIXED: &str = "sound/stems/mix.wav";
 
 /// Reference loudness of each stem before the mix (LUFS): speech on top, music just under it, effects under both.
 const DIALOGUE_LUFS: f64 = -20.0;
@@ -35,7 +35,7 @@ const SFX_LUFS: f64 = -25.0;
 const MAX_STEM_GAIN_DB: f64 = 24.0;
 /// The limiter's first ceiling, under the −1 dBTP target: the AAC encode adds overshoot (`conform` measures
 /// the encoded sound and lowers the ceiling if it still peaks too high).
-pub const CEILING_DBTP: f64 = -1.8;
+pub(crate) const CEILING_DBTP: f64 = -1.8;
 /// The trailer's first moment fades in: a full-level start overshoots in the AAC encoder's first frame.
 const START_FADE_S: f64 = 0.05;
 /// Fades at every piece's edges, so a cut in the film's sound never clicks.
@@ -50,7 +50,7 @@ const LOOP_FADE_S: f64 = 0.01;
 /// voice lines), boosted `level_sc` times; above `threshold` the music is compressed at `ratio`. Speech at the
 /// dialogue reference level sits 15–20 dB over the threshold, so the music drops by 10 dB or more under a line,
 /// within `attack` ms of its start, and comes back over `release` ms after it.
-pub struct Duck {
+pub(crate) struct Duck {
     pub threshold: f64,
     pub ratio: f64,
     pub attack_ms: f64,
@@ -58,7 +58,7 @@ pub struct Duck {
     pub level_sc: f64,
 }
 
-pub const DUCK: Duck = Duck {
+pub(crate) const DUCK: Duck = Duck {
     threshold: 0.02,
     ratio: 8.0,
     attack_ms: 15.0,
@@ -68,7 +68,7 @@ pub const DUCK: Duck = Duck {
 
 /// What the mix measured, and where the stems are.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct MixReport {
+pub(crate) struct MixReport {
     pub integrated_lufs: f64,
     pub true_peak_dbtp: f64,
     pub target_lufs: f64,
@@ -79,12 +79,12 @@ pub struct MixReport {
 }
 
 /// The stems' files in the work dir.
-pub fn stem(work: &WorkDir, name: &str) -> PathBuf {
+pub(crate) fn stem(work: &WorkDir, name: &str) -> PathBuf {
     work.path(format!("{STEMS}/{name}.wav"))
 }
 
 /// Render the trailer's sound to `MASTER` at `target_lufs`.
-pub fn render(
+pub(crate) fn render(
     tools: &Tools,
     tl: &Timeline,
     source: &Path,
@@ -150,7 +150,7 @@ pub fn render(
 
 /// `MIXED` to `MASTER`: one gain to `target_lufs` and the limiter at `ceiling_dbtp`; the limiter takes a little
 /// loudness off, so measure and correct (at most twice). Returns the master's loudness and true peak.
-pub fn master(
+pub(crate) fn master(
     tools: &Tools,
     work: &WorkDir,
     target_lufs: f64,
@@ -342,7 +342,7 @@ fn limit(tools: &Tools, mixed: &Path, out: &Path, gain_db: f64, ceiling_dbtp: f6
 }
 
 /// Integrated loudness (LUFS) and true peak (dBTP) of a stem; −∞ for silence.
-pub fn loudness(a: &Stereo) -> (f64, f64) {
+pub(crate) fn loudness(a: &Stereo) -> (f64, f64) {
     let Ok(mut meter) = ebur128::EbuR128::new(2, RATE, ebur128::Mode::I | ebur128::Mode::TRUE_PEAK) else {
         return (f64::NEG_INFINITY, f64::NEG_INFINITY);
     };

@@ -16,14 +16,14 @@ use super::{beats, decode, jamendo};
 use crate::cancel::Cancel;
 use crate::error::{Error, Result};
 use crate::media::{FfCommand, Tools};
-use crate::workdir::atomic_write;
 use crate::story::Vibe;
 use crate::timeline::{MusicSource, MusicTrack};
+use crate::workdir::atomic_write;
 
 /// Shorter than this is a jingle, not a bed: even looped it would repeat every couple of cuts.
-pub const MIN_DURATION_S: f64 = 5.0;
+pub(super) const MIN_DURATION_S: f64 = 5.0;
 /// The file extensions a music folder is scanned for (what `--music` is documented to take).
-pub const AUDIO_EXTENSIONS: &[&str] = &["mp3", "m4a", "aac", "wav", "flac", "ogg", "opus"];
+pub(super) const AUDIO_EXTENSIONS: &[&str] = &["mp3", "m4a", "aac", "wav", "flac", "ogg", "opus"];
 /// A loudest sample below this (−60 dBFS) is silence, whatever the file's length.
 const SILENT_PEAK: f32 = 0.001;
 /// The silence check needs only a coarse signal; 8 kHz decodes several times faster than the analysis rate.
@@ -63,7 +63,7 @@ pub struct Chosen {
 }
 
 /// Try the sources in order; Jamendo at `CINECUT_JAMENDO_URL` when set (tests), else the real API.
-pub fn choose(tools: &Tools, opts: &MusicOptions, cancel: &Cancel) -> Result<Chosen> {
+pub(super) fn choose(tools: &Tools, opts: &MusicOptions, cancel: &Cancel) -> Result<Chosen> {
     choose_with(tools, opts, &jamendo::Endpoint::from_env(), cancel)
 }
 
@@ -116,7 +116,7 @@ fn first_source(
 }
 
 /// `$XDG_CACHE_HOME/cinecut/music`, else `~/.cache/cinecut/music` (the temp dir when there is no home).
-pub fn default_cache_dir() -> PathBuf {
+pub(crate) fn default_cache_dir() -> PathBuf {
     let xdg = std::env::var_os("XDG_CACHE_HOME")
         .map(PathBuf::from)
         .filter(|p| p.is_absolute());

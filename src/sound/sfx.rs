@@ -6,12 +6,11 @@
 //! beat silent: a build-up that would end inside a mute ends at the mute's start instead, and whatever still
 //! overlaps a mute is cut out of it.
 
-use crate::timeline::{BOUNDARY_BOOM_S, SfxEvent, SfxKind};
 use super::synth::{Noise, OnePole, Osc, RATE, Stereo, Svf, exp_decay, pan, soft_clip};
+use crate::timeline::{BOUNDARY_BOOM_S, SfxEvent, SfxKind};
 
 /// Bump when the effects sound different, so stage `assembly` renders them again.
-pub const VERSION: u32 = 1;
-
+pub(super) const VERSION: u32 = 1;
 
 /// The stem's ceiling: -3 dBFS leaves the mix its headroom.
 const CEILING: f32 = 0.708;
@@ -47,7 +46,7 @@ pub fn render_sfx(events: &[SfxEvent], duration_s: f64, mutes: &[(f64, f64)], se
 
 /// Where a build-up aimed at `at_s` must end: at `at_s`, or at the start of a mute that `at_s` falls in or ends
 /// (a boundary right after the silence beat builds INTO the silence, not through it).
-pub fn build_end(at_s: f64, mutes: &[(f64, f64)]) -> f64 {
+pub(super) fn build_end(at_s: f64, mutes: &[(f64, f64)]) -> f64 {
     mutes
         .iter()
         .find(|&&(a, b)| a < at_s && at_s <= b + 1e-9)
@@ -56,7 +55,7 @@ pub fn build_end(at_s: f64, mutes: &[(f64, f64)]) -> f64 {
 
 /// A whoosh `SfxKind::Hard.duration_s()` long whose loudest point is `lead_s` in (the cut): band-passed noise
 /// sweeping up into the cut and back down after it, panning across, with a small low thump on the cut itself.
-pub fn whoosh(seed: u64) -> Stereo {
+pub(super) fn whoosh(seed: u64) -> Stereo {
     let lead = SfxKind::Hard.lead_s() as f32;
     let mut out = Stereo::silent(SfxKind::Hard.duration_s());
     let (mut noise, mut thump) = (Noise::new(seed), Osc::default());
@@ -96,7 +95,7 @@ pub fn whoosh(seed: u64) -> Stereo {
 /// A riser `length_s` long that ends at its last sample: noise through a band-pass climbing from 300 Hz to 6 kHz,
 /// and three detuned saws gliding up two octaves from `base_hz` under an accelerating tremolo. Both swell towards
 /// the end; the last 8 ms fade so the cut-off into a hit or a silence does not click.
-pub fn riser(length_s: f64, base_hz: f32, seed: u64) -> Stereo {
+pub(super) fn riser(length_s: f64, base_hz: f32, seed: u64) -> Stereo {
     let mut out = Stereo::silent(length_s);
     let n = out.len().max(1);
     let (mut nl, mut nr) = (Noise::new(seed), Noise::new(seed.rotate_left(17)));
@@ -137,7 +136,7 @@ pub fn riser(length_s: f64, base_hz: f32, seed: u64) -> Stereo {
 /// An impact `length_s` long starting on its first sample. `size` 0..1: 1 is the act-3 slam, ~0.3 a soft boom.
 /// Layers: a sub sine dropping from ~120 to 32 Hz (the weight), a low noise punch, a bright crack (the edge), and a
 /// long wide tail of darkening noise that stands in for a hall's reverb.
-pub fn impact(size: f32, length_s: f64, seed: u64) -> Stereo {
+pub(super) fn impact(size: f32, length_s: f64, seed: u64) -> Stereo {
     let mut out = Stereo::silent(length_s);
     let (mut nl, mut nr) = (Noise::new(seed), Noise::new(seed.rotate_left(29)));
     let (mut sub, mut punch, mut crack) = (Osc::default(), OnePole::new(300.0), Svf::new(2_500.0, 0.7));

@@ -12,7 +12,7 @@ const SR: f32 = RATE as f32;
 
 /// The first sample at or after `t_s`. A micro-sample tolerance keeps times that are exact in frames (12.5 s) on
 /// their exact sample despite float rounding.
-pub fn sample_at(t_s: f64) -> i64 {
+pub(super) fn sample_at(t_s: f64) -> i64 {
     (t_s * RATE as f64 - 1e-6).ceil() as i64
 }
 
@@ -151,14 +151,14 @@ impl Stereo {
 /// Seeded white noise (SplitMix64): the same seed gives the same samples on every machine, and it is cheap enough
 /// to run per sample.
 #[derive(Debug, Clone)]
-pub struct Noise(u64);
+pub(super) struct Noise(u64);
 
 impl Noise {
-    pub fn new(seed: u64) -> Noise {
+    pub(super) fn new(seed: u64) -> Noise {
         Noise(seed ^ 0x5DEE_CE66_D1CE_4E5B)
     }
 
-    pub fn next_u64(&mut self) -> u64 {
+    pub(super) fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -167,25 +167,25 @@ impl Noise {
     }
 
     /// Uniform in [0, 1): for small random choices (velocities, which progression).
-    pub fn uniform(&mut self) -> f32 {
+    pub(super) fn uniform(&mut self) -> f32 {
         (self.next_u64() >> 40) as f32 / (1u64 << 24) as f32
     }
 
     /// White noise in [-1, 1).
-    pub fn white(&mut self) -> f32 {
+    pub(super) fn white(&mut self) -> f32 {
         self.uniform() * 2.0 - 1.0
     }
 }
 
 /// A phase accumulator (0..1) that any waveform can read; frequency may change every sample (glides, sweeps).
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Osc {
+pub(super) struct Osc {
     phase: f32,
 }
 
 impl Osc {
     /// Start at a given phase, so detuned voices do not all start in step (which sounds like one louder voice).
-    pub fn at(phase: f32) -> Osc {
+    pub(super) fn at(phase: f32) -> Osc {
         Osc { phase: phase.fract() }
     }
 
@@ -198,19 +198,19 @@ impl Osc {
         (p, dt)
     }
 
-    pub fn sine(&mut self, hz: f32) -> f32 {
+    pub(super) fn sine(&mut self, hz: f32) -> f32 {
         sin_turns(self.step(hz).0)
     }
 
     /// A band-limited saw (PolyBLEP): the naive ramp's jump aliases into a harsh fizz on high notes; smoothing the
     /// two samples around the jump removes most of it for almost no cost.
-    pub fn saw(&mut self, hz: f32) -> f32 {
+    pub(super) fn saw(&mut self, hz: f32) -> f32 {
         let (p, dt) = self.step(hz);
         2.0 * p - 1.0 - poly_blep(p, dt)
     }
 
     /// A naive triangle: its harmonics fall off fast enough that aliasing is inaudible at our pitches.
-    pub fn triangle(&mut self, hz: f32) -> f32 {
+    pub(super) fn triangle(&mut self, hz: f32) -> f32 {
         let p = self.step(hz).0;
         4.0 * (p - 0.5).abs() - 1.0
     }
@@ -218,7 +218,7 @@ impl Osc {
 
 /// sin(2π·p) for p in [0, 1) to within 0.1 %: a parabola refined once. Its error adds harmonics near -60 dB, far
 /// under the mix, at a fraction of `f32::sin`'s cost (the bed runs a dozen oscillators per sample).
-pub fn sin_turns(p: f32) -> f32 {
+pub(super) fn sin_turns(p: f32) -> f32 {
     let x = 0.5 - p.fract();
     let y = 8.0 * x - 16.0 * x * x.abs();
     0.225 * (y * y.abs() - y) + y
@@ -237,13 +237,13 @@ fn poly_blep(p: f32, dt: f32) -> f32 {
 }
 
 /// Exponential decay with time constant `tau_s`: how struck and plucked things fade.
-pub fn exp_decay(t_s: f32, tau_s: f32) -> f32 {
+pub(super) fn exp_decay(t_s: f32, tau_s: f32) -> f32 {
     (-t_s / tau_s).exp()
 }
 
 /// Attack-decay-sustain-release as a function of time since the note started, held for `gate_s`. Linear attack
 /// (no click, no smear), exponential decay and release (how real instruments fade).
-pub fn adsr(t_s: f32, gate_s: f32, a_s: f32, d_s: f32, sustain: f32, r_s: f32) -> f32 {
+pub(super) fn adsr(t_s: f32, gate_s: f32, a_s: f32, d_s: f32, sustain: f32, r_s: f32) -> f32 {
     let held = |t: f32| {
         if t < a_s {
             t / a_s
@@ -260,13 +260,13 @@ pub fn adsr(t_s: f32, gate_s: f32, a_s: f32, d_s: f32, sustain: f32, r_s: f32) -
 
 /// A one-pole low-pass: the gentlest filter, for darkening a signal and for smoothing control values (glides).
 #[derive(Debug, Clone, Copy, Default)]
-pub struct OnePole {
+pub(super) struct OnePole {
     y: f32,
     a: f32,
 }
 
 impl OnePole {
-    pub fn new(cutoff_hz: f32) -> OnePole {
+    pub(super) fn new(cutoff_hz: f32) -> OnePole {
         OnePole {
             y: 0.0,
             a: 1.0 - (-TAU * cutoff_hz / SR).exp(),
@@ -274,18 +274,18 @@ impl OnePole {
     }
 
     /// Start at a value, so a smoothed control does not glide up from zero.
-    pub fn starting_at(mut self, y: f32) -> OnePole {
+    pub(super) fn starting_at(mut self, y: f32) -> OnePole {
         self.y = y;
         self
     }
 
-    pub fn lowpass(&mut self, x: f32) -> f32 {
+    pub(super) fn lowpass(&mut self, x: f32) -> f32 {
         self.y += self.a * (x - self.y);
         self.y
     }
 
     /// What the low-pass removes: a gentle high-pass (takes the rumble out of noise).
-    pub fn highpass(&mut self, x: f32) -> f32 {
+    pub(super) fn highpass(&mut self, x: f32) -> f32 {
         x - self.lowpass(x)
     }
 }
@@ -293,7 +293,7 @@ impl OnePole {
 /// A state-variable filter (Simper's trapezoidal form): low-, band- and high-pass from one state, stable while the
 /// cutoff moves, which sweeps and swells need. `tune` costs a `tan`, so slow sweeps retune every few samples.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Svf {
+pub(super) struct Svf {
     ic1: f32,
     ic2: f32,
     a1: f32,
@@ -304,20 +304,20 @@ pub struct Svf {
 
 /// The three outputs of one `Svf` step.
 #[derive(Debug, Clone, Copy)]
-pub struct SvfOut {
+pub(super) struct SvfOut {
     pub low: f32,
     pub band: f32,
     pub high: f32,
 }
 
 impl Svf {
-    pub fn new(cutoff_hz: f32, q: f32) -> Svf {
+    pub(super) fn new(cutoff_hz: f32, q: f32) -> Svf {
         let mut f = Svf::default();
         f.tune(cutoff_hz, q);
         f
     }
 
-    pub fn tune(&mut self, cutoff_hz: f32, q: f32) {
+    pub(super) fn tune(&mut self, cutoff_hz: f32, q: f32) {
         let g = (std::f32::consts::PI * cutoff_hz.clamp(10.0, 0.45 * SR) / SR).tan();
         self.k = 1.0 / q.max(0.05);
         self.a1 = 1.0 / (1.0 + g * (g + self.k));
@@ -325,7 +325,7 @@ impl Svf {
         self.a3 = g * self.a2;
     }
 
-    pub fn process(&mut self, x: f32) -> SvfOut {
+    pub(super) fn process(&mut self, x: f32) -> SvfOut {
         let v3 = x - self.ic2;
         let v1 = self.a1 * self.ic1 + self.a2 * v3;
         let v2 = self.ic2 + self.a2 * self.ic1 + self.a3 * v3;
@@ -341,7 +341,7 @@ impl Svf {
 
 /// Linear below half the ceiling, then bends smoothly (tanh) so no sample ever exceeds `ceiling`: the master's
 /// safety net. Quiet material passes untouched; only peaks are rounded off.
-pub fn soft_clip(x: f32, ceiling: f32) -> f32 {
+pub(super) fn soft_clip(x: f32, ceiling: f32) -> f32 {
     let knee = 0.5 * ceiling;
     let m = x.abs();
     if m <= knee {
@@ -353,19 +353,19 @@ pub fn soft_clip(x: f32, ceiling: f32) -> f32 {
 }
 
 /// Equal-power pan gains for a position in [-1 (left), 1 (right)]: a voice keeps its loudness as it moves.
-pub fn pan(position: f32) -> (f32, f32) {
+pub(super) fn pan(position: f32) -> (f32, f32) {
     let angle = (position.clamp(-1.0, 1.0) + 1.0) * FRAC_PI_4;
     (angle.cos(), angle.sin())
 }
 
 /// Mid/side width: 0 folds to mono, 1 leaves the pair alone, above 1 widens (for pads and reverb tails).
-pub fn width(l: f32, r: f32, w: f32) -> (f32, f32) {
+pub(super) fn width(l: f32, r: f32, w: f32) -> (f32, f32) {
     let (mid, side) = (0.5 * (l + r), 0.5 * (l - r) * w);
     (mid + side, mid - side)
 }
 
 /// The frequency of a MIDI note (69 = A4 = 440 Hz), so music is written in semitones.
-pub fn midi_hz(note: f32) -> f32 {
+pub(super) fn midi_hz(note: f32) -> f32 {
     440.0 * ((note - 69.0) / 12.0).exp2()
 }
 

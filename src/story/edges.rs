@@ -8,13 +8,13 @@
 //!   neighbouring shot (a flash frame);
 //! - not inside a dissolve or a fade, which would open or close a clip on a blend of two shots.
 
-use crate::ingest::{Shot, TransitionKind};
 use crate::ingest::DialogueEvent;
+use crate::ingest::{Shot, TransitionKind};
 
 /// No clip edge within this of a subtitle cue.
-pub const CUE_MARGIN_S: f64 = 0.1;
+pub(crate) const CUE_MARGIN_S: f64 = 0.1;
 /// No piece of a shot shorter than this at a clip's edge.
-pub const SLIVER_FRAMES: u64 = 6;
+pub(super) const SLIVER_FRAMES: u64 = 6;
 /// Half the width of a dissolve or fade around its shot boundary.
 const BLEND_S: f64 = 0.5;
 

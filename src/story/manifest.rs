@@ -17,14 +17,14 @@ use serde_json::{Map, Value, json};
 use super::plan::MAX_LENGTH_S;
 use super::rules::MIN_CLIP_S;
 use super::vibes::{self, TitleStyle, VIBES, Vibe};
-use crate::analyze::{AnchorSource, Anchors};
 use crate::analyze::Zone;
+use crate::analyze::{AnchorSource, Anchors};
 use crate::error::{Error, IoContext, Result};
 use crate::workdir::atomic_write;
 
 pub const MANIFEST: &str = "TRAILER_MANIFEST.json";
 /// 2.0 plus optional fields only: the earlier tool never checked the version and ignores unknown keys.
-pub const SCHEMA_VERSION: &str = "2.1";
+pub(super) const SCHEMA_VERSION: &str = "2.1";
 
 const FIX: &str = "fix them in the file, or re-run with --review to write a new manifest";
 /// The most problems a message lists; the count says how many more there are.

@@ -10,17 +10,17 @@ use super::plan::Length;
 use super::rules::{self, FilmFacts};
 use super::trailer::{self, Film, Request};
 use super::vibes::Vibe;
-use crate::analyze::{STRUCTURE, Structure};
-use crate::analyze::read_scenes;
 use crate::analyze::Embedder;
 use crate::analyze::ZoneMatcher;
+use crate::analyze::read_scenes;
+use crate::analyze::{STRUCTURE, Structure};
 use crate::error::{Error, Result};
 use crate::ingest::analysis::{self, ShotList};
 use crate::ingest::{DIALOGUE, Dialogue};
 use crate::workdir::WorkDir;
 
 /// Bump when the choice of clips changes, so resumed runs choose again.
-pub const VERSION: u32 = 2;
+pub(crate) const VERSION: u32 = 2;
 
 pub(crate) const VERSIONS: &[u32] = &[VERSION];
 
@@ -31,7 +31,7 @@ pub(crate) fn outputs_present(work: &WorkDir) -> bool {
 /// What stage `narrative` reads: what the user asked for, the film's name and fingerprint for the manifest, and
 /// the sentence model (zones come from it when it is installed, from word lists when not).
 #[derive(Debug, Clone, Serialize)]
-pub struct Inputs {
+pub(crate) struct Inputs {
     pub source: PathBuf,
     /// Serialised whole, so a change to a vibe's parameters chooses again.
     pub vibe: &'static Vibe,
@@ -48,13 +48,13 @@ pub struct Inputs {
     pub embedder: Option<PathBuf>,
 }
 
-pub struct Outcome {
+pub(crate) struct Outcome {
     pub manifest: Manifest,
     pub warnings: Vec<String>,
 }
 
 impl Outcome {
-    pub fn summary(&self) -> String {
+    pub(crate) fn summary(&self) -> String {
         let m = &self.manifest;
         let lines = m.clips.iter().filter(|c| c.keep_audio).count();
         format!(
@@ -66,7 +66,7 @@ impl Outcome {
     }
 }
 
-pub fn run(opts: &Inputs, work: &WorkDir) -> Result<Outcome> {
+pub(crate) fn run(opts: &Inputs, work: &WorkDir) -> Result<Outcome> {
     let source = opts.source.as_path();
     let shots: ShotList = work.read_json(analysis::SHOTS)?;
     let dialogue: Dialogue = work.read_json(DIALOGUE)?;
@@ -101,7 +101,12 @@ pub fn run(opts: &Inputs, work: &WorkDir) -> Result<Outcome> {
         fingerprint: opts.fingerprint.clone(),
     };
     let mut built = trailer::build(&film, &zones, &req)?;
-    built.manifest.tagline = opts.tagline.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(String::from);
+    built.manifest.tagline = opts
+        .tagline
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(String::from);
     let mut warnings: Vec<String> = zones.warning().into_iter().collect();
     warnings.extend(built.warnings);
 
@@ -141,7 +146,7 @@ pub fn run(opts: &Inputs, work: &WorkDir) -> Result<Outcome> {
 /// `tears_of_steel_1280x534` → "Tears of Steel". Release tags and everything after the first one are dropped;
 /// all-lowercase words are capitalised as in English titles (short articles, conjunctions and prepositions stay
 /// small except first and last).
-pub fn title_from_file(path: &Path) -> String {
+pub(crate) fn title_from_file(path: &Path) -> String {
     let stem = path.file_stem().unwrap_or_default().to_string_lossy();
     let is_tag = |w: &str| {
         let l = w.to_ascii_lowercase();

@@ -20,13 +20,13 @@ pub enum Length {
     Seconds(f64),
 }
 
-pub const TEASER_S: f64 = 60.0;
-pub const SPOT_S: f64 = 30.0;
+pub(super) const TEASER_S: f64 = 60.0;
+pub(super) const SPOT_S: f64 = 30.0;
 /// Shortest and longest `--length SECONDS`: below 15 s there is no room for the acts, the silence and the card.
-pub const MIN_LENGTH_S: f64 = 15.0;
-pub const MAX_LENGTH_S: f64 = 600.0;
+pub(crate) const MIN_LENGTH_S: f64 = 15.0;
+pub(super) const MAX_LENGTH_S: f64 = 600.0;
 /// The chosen clips, silence and title card add up to the target within this share.
-pub const LENGTH_TOLERANCE: f64 = 0.03;
+pub(super) const LENGTH_TOLERANCE: f64 = 0.03;
 
 impl Length {
     pub fn parse(s: &str) -> Result<Length, String> {
@@ -77,7 +77,7 @@ const ACT1_SHARE: (f64, f64) = (0.30, 0.46);
 const ACT3_SHARE: (f64, f64) = (0.15, 0.30);
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ActPlan {
+pub(super) struct ActPlan {
     pub time_s: f64,
     pub clips: usize,
     /// Of `clips`, how many carry a spoken line with the film's sound.
@@ -85,13 +85,13 @@ pub struct ActPlan {
 }
 
 impl ActPlan {
-    pub fn mean_cut_s(&self) -> f64 {
+    pub(super) fn mean_cut_s(&self) -> f64 {
         self.time_s / self.clips.max(1) as f64
     }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Plan {
+pub(super) struct Plan {
     pub target_s: f64,
     pub silence_s: f64,
     pub title_s: f64,
@@ -105,7 +105,7 @@ pub struct Plan {
 }
 
 impl Plan {
-    pub fn new(vibe: &Vibe, target_s: f64) -> Plan {
+    pub(super) fn new(vibe: &Vibe, target_s: f64) -> Plan {
         // Short formats keep every part, smaller: the silence beat never under 3 s, the card never under 2.5 s.
         let silence_s = (vibe.silence_s as f64).min((0.06 * target_s).max(3.0));
         let title_s = (vibe.title_card.duration_s() as f64).min((0.08 * target_s).max(2.5));
@@ -176,11 +176,12 @@ impl Plan {
         }
     }
 
-    pub fn clip_count(&self) -> usize {
+    #[cfg(test)]
+    fn clip_count(&self) -> usize {
         self.acts.iter().map(|a| a.clips).sum::<usize>() + 2
     }
 
-    pub fn lines(&self) -> usize {
+    pub(super) fn lines(&self) -> usize {
         self.acts.iter().map(|a| a.lines).sum::<usize>() + self.cold_open_line as usize + self.button_line as usize
     }
 }

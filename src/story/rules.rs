@@ -6,24 +6,24 @@
 use super::edges::{CUE_MARGIN_S, SLIVER_FRAMES};
 use super::manifest::{Act, Manifest};
 use super::plan::LENGTH_TOLERANCE;
+use crate::ingest::DialogueEvent;
 use crate::ingest::Shot;
 use crate::ingest::Span;
-use crate::ingest::DialogueEvent;
 
 /// No clip shorter than this, nor than `MIN_CLIP_FRAMES`.
-pub const MIN_CLIP_S: f64 = 0.5;
-pub const MIN_CLIP_FRAMES: u64 = 12;
+pub(super) const MIN_CLIP_S: f64 = 0.5;
+pub(crate) const MIN_CLIP_FRAMES: u64 = 12;
 /// Film time between any two chosen clips: neighbouring moments look like one clip cut twice.
-pub const MIN_GAP_S: f64 = 0.5;
+pub(super) const MIN_GAP_S: f64 = 0.5;
 /// Two clips may come from one shot only if the shot is this long and they are this far apart.
-pub const LONG_SHOT_S: f64 = 8.0;
-pub const FAR_APART_S: f64 = 2.0;
+pub(super) const LONG_SHOT_S: f64 = 8.0;
+pub(super) const FAR_APART_S: f64 = 2.0;
 /// Nothing from the last share of the story: the ending is not for the trailer.
-pub const SPOILER_SHARE: f64 = 0.05;
+pub(super) const SPOILER_SHARE: f64 = 0.05;
 
 /// The usable film: the story without the logos before it, the credits after it and (unless spoilers are
 /// allowed) its last `SPOILER_SHARE`.
-pub fn usable(story: Span, logos: Option<Span>, credits: Option<Span>, allow_spoilers: bool) -> (f64, f64) {
+pub(super) fn usable(story: Span, logos: Option<Span>, credits: Option<Span>, allow_spoilers: bool) -> (f64, f64) {
     let mut lo = story.start_s;
     let mut hi = story.end_s;
     if let Some(l) = logos {
@@ -40,7 +40,7 @@ pub fn usable(story: Span, logos: Option<Span>, credits: Option<Span>, allow_spo
 
 /// Whether two clips (film seconds) may both be in one trailer: far enough apart, and sharing a shot only
 /// when the shot is long and they are far apart in it. `shots` are the shots each clip shows.
-pub fn compatible(a: (f64, f64), b: (f64, f64), shared_shot_s: Option<f64>) -> bool {
+pub(super) fn compatible(a: (f64, f64), b: (f64, f64), shared_shot_s: Option<f64>) -> bool {
     let gap = (b.0 - a.1).max(a.0 - b.1);
     if gap < MIN_GAP_S - 1e-6 {
         return false;
@@ -52,7 +52,7 @@ pub fn compatible(a: (f64, f64), b: (f64, f64), shared_shot_s: Option<f64>) -> b
 }
 
 /// What `check` needs about the film.
-pub struct FilmFacts<'a> {
+pub(super) struct FilmFacts<'a> {
     pub fps: f64,
     pub shots: &'a [Shot],
     pub cues: &'a [DialogueEvent],
@@ -63,7 +63,7 @@ pub struct FilmFacts<'a> {
 
 /// Which rule a problem breaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Rule {
+pub(super) enum Rule {
     ClipLength,
     Region,
     Dialogue,
@@ -78,13 +78,13 @@ pub enum Rule {
 impl Rule {
     /// Rules a film with too little usable material cannot always meet (the pace needs several clips per act,
     /// the length needs enough moments); the others hold for any film.
-    pub fn needs_material(self) -> bool {
+    pub(super) fn needs_material(self) -> bool {
         matches!(self, Rule::Pace | Rule::TotalLength)
     }
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Problem {
+pub(super) struct Problem {
     pub rule: Rule,
     pub text: String,
 }
@@ -96,7 +96,7 @@ impl std::fmt::Display for Problem {
 }
 
 /// Every broken rule, one sentence each; empty when the manifest obeys them all.
-pub fn check(m: &Manifest, film: &FilmFacts, allow_spoilers: bool) -> Vec<Problem> {
+pub(super) fn check(m: &Manifest, film: &FilmFacts, allow_spoilers: bool) -> Vec<Problem> {
     let mut out = Vec::new();
     let eps = 1e-3;
     let min_len = MIN_CLIP_S.max(MIN_CLIP_FRAMES as f64 / film.fps);
@@ -225,7 +225,7 @@ fn problem(rule: Rule, text: String) -> Problem {
 }
 
 /// Clips, the silence beat and the title card.
-pub fn total_s(m: &Manifest) -> f64 {
+pub(super) fn total_s(m: &Manifest) -> f64 {
     m.clips.iter().map(|c| c.duration_s()).sum::<f64>() + m.silence_s.unwrap_or(0.0) + m.title_card_s.unwrap_or(0.0)
 }
 
@@ -258,8 +258,8 @@ mod tests {
 
     #[test]
     fn check_names_each_broken_rule() {
-        use crate::ingest::TransitionKind;
         use crate::ingest::Emotion;
+        use crate::ingest::TransitionKind;
         let shots: Vec<Shot> = [(0u64, 240u64), (240, 480), (480, 2400)]
             .iter()
             .enumerate()

@@ -15,7 +15,7 @@ use crate::story::manifest::BeatType;
 /// of the dialogue around the moment comes next, then how unlike the rest of the film the picture is. Faces
 /// matter for the characters; contrast and colour for a striking frame; a little weight for lateness, since
 /// films build towards their biggest images.
-pub const WEIGHTS: [(&str, f64); 8] = [
+pub(super) const WEIGHTS: [(&str, f64); 8] = [
     ("motion", 0.20),
     ("audio intensity", 0.18),
     ("dialogue emotion", 0.15),
@@ -31,7 +31,7 @@ pub const WEIGHTS: [(&str, f64); 8] = [
 const DARK_FROM: f64 = 0.5;
 
 /// Emotion weights, as the earlier tool had them.
-pub fn emotion_weight(e: Emotion) -> f64 {
+pub(crate) fn emotion_weight(e: Emotion) -> f64 {
     match e {
         Emotion::Intense => 1.0,
         Emotion::Romantic => 0.7,
@@ -44,7 +44,7 @@ pub fn emotion_weight(e: Emotion) -> f64 {
 
 /// The cue at `t`, else the nearest one within 2 s (a reaction shot belongs to the line next to it).
 /// `cues` sorted by start; their ends are not sorted (cues overlap), so every earlier cue is looked at.
-pub fn emotion_near(t: f64, cues: &[DialogueEvent]) -> Option<&DialogueEvent> {
+pub(super) fn emotion_near(t: f64, cues: &[DialogueEvent]) -> Option<&DialogueEvent> {
     let upto = cues.partition_point(|c| c.start_s <= t + 2.0);
     cues[..upto]
         .iter()
@@ -58,7 +58,7 @@ fn gap(t: f64, c: &DialogueEvent) -> f64 {
 
 /// A moment's score and the ranks it came from.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Scored {
+pub(super) struct Scored {
     /// 0–1, the rank of the weighted sum among the film's moments.
     pub score: f64,
     /// Percentile rank of each signal, in `WEIGHTS` order.
@@ -67,7 +67,7 @@ pub struct Scored {
 
 impl Scored {
     /// The two signals that lifted this moment most, for the reasoning ("loud, fast movement").
-    pub fn strengths(&self) -> Vec<&'static str> {
+    pub(super) fn strengths(&self) -> Vec<&'static str> {
         let mut idx: Vec<usize> = (0..8).filter(|&i| self.ranks[i] >= 0.75).collect();
         idx.sort_by(|&a, &b| (self.ranks[b] * WEIGHTS[b].1).total_cmp(&(self.ranks[a] * WEIGHTS[a].1)));
         idx.into_iter().take(2).map(|i| WEIGHTS[i].0).collect()
@@ -75,7 +75,7 @@ impl Scored {
 }
 
 /// Score every scene (keyframe), in order.
-pub fn score(scenes: &[SceneDescription], cues: &[DialogueEvent], story: Span) -> Vec<Scored> {
+pub(super) fn score(scenes: &[SceneDescription], cues: &[DialogueEvent], story: Span) -> Vec<Scored> {
     let len = (story.end_s - story.start_s).max(1e-9);
     let raw: Vec<[f64; 8]> = scenes
         .iter()
@@ -113,7 +113,7 @@ pub fn score(scenes: &[SceneDescription], cues: &[DialogueEvent], story: Span) -
 
 /// Rank of each value in 0–1 (the lowest 0, the highest 1); equal values share their mean rank; a single value
 /// or all-equal values rank 0.5.
-pub fn percentile_ranks(values: &[f64]) -> Vec<f64> {
+pub(super) fn percentile_ranks(values: &[f64]) -> Vec<f64> {
     let n = values.len();
     if n < 2 {
         return vec![0.5; n];
@@ -138,7 +138,7 @@ pub fn percentile_ranks(values: &[f64]) -> Vec<f64> {
 
 /// What the beat rules look at.
 #[derive(Debug, Clone, Copy)]
-pub struct BeatInput {
+pub(super) struct BeatInput {
     pub time_s: f64,
     pub score: f64,
     pub emotion: Emotion,
@@ -154,7 +154,7 @@ pub struct BeatInput {
 /// 5. `character_introduction`: before the escalation anchor, a face, and no intense line;
 /// 6. `relationship_beat`: a romantic line with a face, or a warm line with two or more faces;
 /// 7. `escalation_beat`: anything else.
-pub fn beat(m: &BeatInput, anchors: &Anchors) -> BeatType {
+pub(super) fn beat(m: &BeatInput, anchors: &Anchors) -> BeatType {
     let strong = matches!(m.emotion, Emotion::Intense | Emotion::Negative);
     if m.time_s >= anchors.climax_t && m.score >= 0.70 {
         BeatType::ClimaxPeak
@@ -174,7 +174,7 @@ pub fn beat(m: &BeatInput, anchors: &Anchors) -> BeatType {
 }
 
 /// How well a line plays in a trailer, 0–1: short, complete lines carry; long speeches and one-word cues don't.
-pub fn line_quality(text: &str) -> f64 {
+pub(crate) fn line_quality(text: &str) -> f64 {
     let words = text.split_whitespace().count();
     let base = match words {
         0 => 0.0,

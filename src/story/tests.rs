@@ -10,9 +10,9 @@ use super::{VIBES, Vibe};
 use crate::analyze::{AnchorSource, Anchors, Curve, Structure};
 use crate::analyze::{SceneDescription, SceneText, TextSource};
 use crate::analyze::{Zone, ZoneMatcher};
-use crate::ingest::{Shot, TransitionKind};
 use crate::ingest::Span;
 use crate::ingest::{DialogueEvent, Emotion};
+use crate::ingest::{Shot, TransitionKind};
 
 const FPS: f64 = 24.0;
 

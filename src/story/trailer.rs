@@ -20,14 +20,14 @@ use super::rules::{self, MIN_CLIP_FRAMES, MIN_CLIP_S};
 use super::score::{self, BeatInput, Scored};
 use super::vibes::Vibe;
 use crate::analyze::Structure;
-use crate::analyze::{SceneDescription, TextSource};
 use crate::analyze::{Moment, Zone, ZoneMatch, ZoneMatcher};
+use crate::analyze::{SceneDescription, TextSource};
 use crate::error::{Error, Result};
 use crate::ingest::Shot;
 use crate::ingest::{DialogueEvent, Emotion};
 
 /// What the film offers, from the analysis stages.
-pub struct Film<'a> {
+pub(super) struct Film<'a> {
     /// The analysis grid: `shots.json`'s rate and the film time of its frame 0.
     pub fps: f64,
     pub offset_s: f64,
@@ -41,7 +41,7 @@ pub struct Film<'a> {
 }
 
 /// What the user asked for.
-pub struct Request {
+pub(super) struct Request {
     pub vibe: &'static Vibe,
     pub target_s: f64,
     pub allow_spoilers: bool,
@@ -50,9 +50,8 @@ pub struct Request {
     pub fingerprint: Option<String>,
 }
 
-pub struct Trailer {
+pub(super) struct Trailer {
     pub manifest: Manifest,
-    pub plan: Plan,
     /// Things the user should know (a film too short for the length asked, too few lines, …).
     pub warnings: Vec<String>,
     /// The film had too few usable moments for the plan: the length and the falling pace are best effort.
@@ -124,7 +123,7 @@ struct Chooser<'a> {
     pacing: &'static str,
 }
 
-pub fn build(film: &Film, zones: &ZoneMatcher, req: &Request) -> Result<Trailer> {
+pub(super) fn build(film: &Film, zones: &ZoneMatcher, req: &Request) -> Result<Trailer> {
     let st = film.structure;
     let region = rules::usable(st.story, st.opening_logos, st.end_credits, req.allow_spoilers);
     let edges = Edges::new(film.fps, film.offset_s, film.frames, film.shots, film.cues, region);
@@ -243,7 +242,6 @@ pub fn build(film: &Film, zones: &ZoneMatcher, req: &Request) -> Result<Trailer>
     }
     Ok(Trailer {
         manifest,
-        plan,
         warnings,
         short_of_material,
     })

@@ -17,9 +17,9 @@ use super::placement::{self, Piece};
 use super::voice;
 use crate::ingest::DialogueEvent;
 use crate::media::Rate;
-use crate::story::{CUE_MARGIN_S, Edges};
-use crate::story::{Act, Manifest, Transition};
 use crate::story::MIN_CLIP_FRAMES;
+use crate::story::{Act, Manifest, Transition};
+use crate::story::{CUE_MARGIN_S, Edges};
 use crate::story::{TitleStyle, Vibe};
 
 /// Source beyond a clip's edges that a crossfade may show, at most.

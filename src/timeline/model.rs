@@ -4,11 +4,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::placement::Piece;
 use super::music::MusicSource;
+use super::placement::Piece;
 use crate::media::Rate;
-use crate::story::{Act, Transition};
 use crate::story::TitleStyle;
+use crate::story::{Act, Transition};
 
 pub const TIMELINE: &str = "timeline.json";
 

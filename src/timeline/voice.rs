@@ -5,12 +5,12 @@
 //! protagonist or carry strong emotion, are short and complete, and never come from the ending. They go over
 //! montage cuts in the cold open and acts 1–2; act 3 only when the vibe keeps dialogue there.
 
-use crate::ingest::DialogueEvent;
 use super::{Film, Kind, Segment, Timeline, Voice};
-use crate::story::CUE_MARGIN_S;
+use crate::ingest::DialogueEvent;
 use crate::story::Act;
-use crate::story::{emotion_weight, line_quality};
+use crate::story::CUE_MARGIN_S;
 use crate::story::Vibe;
+use crate::story::{emotion_weight, line_quality};
 
 /// Lines shorter than this don't carry; longer ones hold up the montage.
 const MIN_LINE_S: f64 = 0.8;
@@ -23,7 +23,7 @@ const GAP_S: f64 = 0.3;
 const ACT3_DIALOGUE: f32 = 0.5;
 
 /// 2–4 lines (by trailer length), placed over montage cuts, in film order.
-pub fn choose(tl: &Timeline, film: &Film, vibe: &Vibe) -> Vec<Voice> {
+pub(super) fn choose(tl: &Timeline, film: &Film, vibe: &Vibe) -> Vec<Voice> {
     let slots = slots(&tl.video, vibe);
     let want = ((tl.duration_s / 40.0).round() as usize).clamp(2, 4).min(slots.len());
     if want == 0 {

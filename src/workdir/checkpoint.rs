@@ -16,7 +16,7 @@ use super::dir::atomic_write;
 
 pub const CHECKPOINT_FILE: &str = "pipeline_checkpoint.json";
 /// Bumped when a field changes meaning; a file with a different version is treated as absent.
-pub const SCHEMA_VERSION: u32 = 1;
+pub(super) const SCHEMA_VERSION: u32 = 1;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PipelineCheckpoint {

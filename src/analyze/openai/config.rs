@@ -8,7 +8,7 @@ use crate::workdir::Secret;
 use crate::{Error, Result};
 
 /// Used when neither `--endpoint` nor an environment variable names a server: llama-server's default port.
-pub const DEFAULT_BASE_URL: &str = "http://127.0.0.1:8080/v1";
+pub(super) const DEFAULT_BASE_URL: &str = "http://127.0.0.1:8080/v1";
 
 /// The endpoint, models and retry policy. It is part of the inputs of the stages that ask the server, so any
 /// change to it re-runs them; the key is a `Secret`, shown and hashed but never written.
@@ -74,7 +74,9 @@ impl EndpointConfig {
             .unwrap_or_else(|| DEFAULT_BASE_URL.to_string());
         let name = |m: Option<&str>| m.map(str::trim).filter(|m| !m.is_empty()).map(str::to_string);
         Ok(EndpointConfig {
-            api_key: var("CINECUT_OPENAI_API_KEY").or_else(|| var("OPENAI_API_KEY")).map(Secret::new),
+            api_key: var("CINECUT_OPENAI_API_KEY")
+                .or_else(|| var("OPENAI_API_KEY"))
+                .map(Secret::new),
             vision_model: name(vision_model),
             text_model: name(text_model),
             jobs: jobs.max(1),
@@ -92,7 +94,7 @@ impl EndpointConfig {
 /// `/chat/completions` loses that tail, a bare host (`http://host:8080`, no path) gets `/v1` (what llama-server,
 /// Ollama, vLLM and LM Studio all serve), and any other path is kept as given (`https://host/openai/v1`).
 /// A missing scheme means `http://`.
-pub fn normalize_base_url(given: &str) -> Result<String> {
+pub(super) fn normalize_base_url(given: &str) -> Result<String> {
     let bad = |problem: String| Error::Usage {
         problem,
         fix: "pass --endpoint like http://127.0.0.1:8080/v1 (or set CINECUT_OPENAI_BASE_URL)".into(),

@@ -25,11 +25,10 @@ use serde_json::{Value, json};
 use crate::analyze::SceneText;
 use crate::{Error, Result};
 
-pub use config::{DEFAULT_BASE_URL, EndpointConfig, normalize_base_url};
-pub use parse::MAX_FIELD_CHARS;
+pub use config::EndpointConfig;
 
 /// Part of every cache key: bump it when the vision prompt or schema changes, so cached frames are redone.
-pub const PROMPT_VERSION: &str = "scene-v1";
+pub(super) const PROMPT_VERSION: &str = "scene-v1";
 
 const VISION_PROMPT: &str = "Describe this frame from a film for a trailer editor. Answer with a JSON object only, \
      with four short string fields: \"visual_content\" (what is visible), \"mood\" (the feeling), \"action\" (what \

@@ -6,10 +6,10 @@ use crate::analyze::SceneText;
 
 /// Longest text kept per scene field, in characters: a description, not an essay (and a runaway model's
 /// repetition loop must not bloat `scenes.jsonl`).
-pub const MAX_FIELD_CHARS: usize = 300;
+pub(super) const MAX_FIELD_CHARS: usize = 300;
 
 /// `choices[0].message.content` of a chat-completion answer.
-pub fn message_content(body: &str) -> Result<String, String> {
+pub(super) fn message_content(body: &str) -> Result<String, String> {
     let v: Value = serde_json::from_str(body).map_err(|e| format!("the answer is not JSON ({e})"))?;
     let content = &v["choices"][0]["message"]["content"];
     match content.as_str() {
@@ -21,7 +21,7 @@ pub fn message_content(body: &str) -> Result<String, String> {
 
 /// The first JSON object in the model's text. Strict servers give exactly one; without a schema, models wrap
 /// it in prose or ```json fences, so every `{` is tried as the start of an object, trailing text ignored.
-pub fn first_json_object(text: &str) -> Result<Value, String> {
+pub(super) fn first_json_object(text: &str) -> Result<Value, String> {
     let mut first_err = None;
     for (i, _) in text.match_indices('{') {
         let mut stream = serde_json::Deserializer::from_str(&text[i..]).into_iter::<Value>();
@@ -40,7 +40,7 @@ pub fn first_json_object(text: &str) -> Result<Value, String> {
 }
 
 /// The four fields, each present and a string, trimmed and capped at [`MAX_FIELD_CHARS`].
-pub fn scene_text(v: &Value) -> Result<SceneText, String> {
+pub(super) fn scene_text(v: &Value) -> Result<SceneText, String> {
     let field = |name: &str| -> Result<String, String> {
         match v.get(name) {
             Some(Value::String(s)) => Ok(cap(s.trim())),
@@ -74,7 +74,7 @@ fn cap(s: &str) -> String {
 }
 
 /// A short, single-line excerpt for error messages.
-pub fn snippet(s: &str) -> String {
+pub(super) fn snippet(s: &str) -> String {
     let one_line = s.split_whitespace().collect::<Vec<_>>().join(" ");
     match one_line.char_indices().nth(160) {
         Some((at, _)) => format!("{}…", &one_line[..at]),

@@ -119,7 +119,10 @@ impl Client {
                     "pass --endpoint like http://127.0.0.1:8080/v1",
                 ))));
             }
-            other => Transient::Network(redact(&other.to_string(), self.cfg.api_key.as_ref().map(Secret::expose))),
+            other => Transient::Network(redact(
+                &other.to_string(),
+                self.cfg.api_key.as_ref().map(Secret::expose),
+            )),
         };
         Attempt::Again(t)
     }
@@ -128,7 +131,10 @@ impl Client {
     /// from llama-server comes as a 500, which would otherwise be retried and then blamed on this one frame.
     fn http_error(&self, status: u16, body: &str, vision: bool, sent_format: bool) -> Attempt {
         let url = &self.cfg.base_url;
-        let said = redact(&snippet(&server_message(body)), self.cfg.api_key.as_ref().map(Secret::expose));
+        let said = redact(
+            &snippet(&server_message(body)),
+            self.cfg.api_key.as_ref().map(Secret::expose),
+        );
         // Model names are taken out first: "llava-vision" in an echo must not read as a vision complaint.
         let mut low = said.to_lowercase();
         for name in [&self.cfg.vision_model, &self.cfg.text_model].into_iter().flatten() {

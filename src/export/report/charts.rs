@@ -6,11 +6,11 @@
 use std::fmt::Write;
 
 use super::loudness::LoudnessCurve;
-use crate::timeline::Kind;
 use crate::story::Act;
+use crate::timeline::Kind;
 
 /// The viewBox width; the page scales the SVG to its column.
-pub const WIDTH: f64 = 1200.0;
+pub(super) const WIDTH: f64 = 1200.0;
 /// Where the plot starts (room for the lane labels) and ends.
 const PLOT_X0: f64 = 92.0;
 const PLOT_X1: f64 = WIDTH - 12.0;
@@ -24,7 +24,7 @@ const LUFS_BOTTOM: f32 = -45.0;
 
 /// One colour per act, the same in both charts, the contact sheet and the legend. Chosen to stay apart from each
 /// other on a dark page, in story order from cool to hot.
-pub fn act_colour(act: Act) -> &'static str {
+pub(super) fn act_colour(act: Act) -> &'static str {
     match act {
         Act::ColdOpen => "#8e9cff",
         Act::Act1 => "#38bdf8",
@@ -38,12 +38,12 @@ pub fn act_colour(act: Act) -> &'static str {
 }
 
 /// Picture that is not a clip.
-pub const TITLE_COLOUR: &str = "#f5e6c4";
-pub const SILENCE_COLOUR: &str = "#000000";
-pub const CARD_COLOUR: &str = "#3a4150";
+pub(super) const TITLE_COLOUR: &str = "#f5e6c4";
+pub(super) const SILENCE_COLOUR: &str = "#000000";
+pub(super) const CARD_COLOUR: &str = "#3a4150";
 
 /// Escape text for SVG/XML content and attribute values.
-pub fn esc(s: &str) -> String {
+pub(super) fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -59,7 +59,7 @@ pub fn esc(s: &str) -> String {
 }
 
 /// `m:ss`, or `h:mm:ss` from an hour on: how the axis and hover texts write a time.
-pub fn clock(t: f64) -> String {
+pub(super) fn clock(t: f64) -> String {
     let s = t.max(0.0).round() as u64;
     let (h, m, s) = (s / 3600, s / 60 % 60, s % 60);
     if h > 0 {
@@ -99,7 +99,7 @@ impl Scale {
 
 /// A span of the film that a clip of the trailer uses.
 #[derive(Debug, Clone)]
-pub struct ClipMark {
+pub(super) struct ClipMark {
     /// 1-based, in trailer order: the number on the contact sheet.
     pub number: usize,
     pub act: Act,
@@ -110,7 +110,7 @@ pub struct ClipMark {
 
 /// What the film timeline shows; times in film seconds.
 #[derive(Debug, Clone, Default)]
-pub struct FilmChart {
+pub(super) struct FilmChart {
     pub duration_s: f64,
     pub shots: Vec<(f64, f64)>,
     pub lines: Vec<(f64, f64)>,
@@ -132,7 +132,7 @@ const DENSITY_BINS: usize = 300;
 
 /// The whole film: shots, dialogue density, the intensity curve, the story anchors, the logos and credits, and
 /// where each clip came from, coloured by act.
-pub fn film_timeline(c: &FilmChart) -> String {
+pub(super) fn film_timeline(c: &FilmChart) -> String {
     let sc = Scale::new(c.duration_s);
     let rows = clip_rows(&c.clips);
     let row_count = rows.iter().copied().max().map_or(1, |r| r + 1);
@@ -260,7 +260,7 @@ pub fn film_timeline(c: &FilmChart) -> String {
 
 /// A stretch of trailer picture.
 #[derive(Debug, Clone)]
-pub struct SegmentMark {
+pub(super) struct SegmentMark {
     pub kind: Kind,
     pub act: Option<Act>,
     pub start_s: f64,
@@ -272,7 +272,7 @@ pub struct SegmentMark {
 
 /// What the trailer timeline shows; times in trailer seconds.
 #[derive(Debug, Clone, Default)]
-pub struct TrailerChart {
+pub(super) struct TrailerChart {
     pub duration_s: f64,
     pub segments: Vec<SegmentMark>,
     pub beats_s: Vec<f64>,
@@ -295,7 +295,7 @@ const TRAILER_LANES: [(&str, f64); 5] = [
 
 /// The trailer: its segments by act (title card, silence and black shown as what they are), the music's beats
 /// (bar starts stronger), voice lines, sound effects and the final mix's loudness.
-pub fn trailer_timeline(c: &TrailerChart) -> String {
+pub(super) fn trailer_timeline(c: &TrailerChart) -> String {
     let sc = Scale::new(c.duration_s);
     let (mut s, lanes, plot_bottom) = stacked_lanes(&TRAILER_LANES, 6.0, "Trailer timeline");
     let lane = |name: &str| lanes.iter().find(|l| l.0 == name).map(|l| (l.1, l.2)).unwrap();
@@ -471,7 +471,7 @@ fn axis(s: &mut String, sc: Scale, y: f64) {
 }
 
 /// The smallest of the usual clock steps that puts at most 12 ticks on `duration_s`.
-pub fn tick_step(duration_s: f64) -> f64 {
+pub(super) fn tick_step(duration_s: f64) -> f64 {
     const STEPS: [f64; 14] = [
         1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1800.0, 3600.0, 7200.0,
     ];
@@ -529,7 +529,7 @@ fn clip_rows(clips: &[ClipMark]) -> Vec<usize> {
 }
 
 /// The share (0–1) of each of `bins` equal parts of the film during which a line is on screen.
-pub fn dialogue_density(lines: &[(f64, f64)], duration_s: f64, bins: usize) -> Vec<f64> {
+pub(super) fn dialogue_density(lines: &[(f64, f64)], duration_s: f64, bins: usize) -> Vec<f64> {
     let mut out = vec![0.0; bins];
     if duration_s <= 0.0 || bins == 0 {
         return out;

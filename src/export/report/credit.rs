@@ -16,7 +16,7 @@ const CREDIT_TAGS: [&str; 6] = ["copyright", "license", "licence", "rights", "co
 const MAX_CREDIT_CHARS: usize = 240;
 
 /// The credit line of `film`, if its container names one.
-pub fn film_credit(tools: &Tools, film: &Path, cancel: &Cancel) -> Option<String> {
+pub(super) fn film_credit(tools: &Tools, film: &Path, cancel: &Cancel) -> Option<String> {
     if !film.is_file() {
         return None;
     }
@@ -31,7 +31,7 @@ pub fn film_credit(tools: &Tools, film: &Path, cancel: &Cancel) -> Option<String
 }
 
 /// The first credit-like tag with a short, non-empty value.
-pub fn pick_credit(tags: &Map<String, Value>) -> Option<String> {
+pub(super) fn pick_credit(tags: &Map<String, Value>) -> Option<String> {
     CREDIT_TAGS.iter().find_map(|want| {
         tags.iter()
             .filter(|(k, _)| k.eq_ignore_ascii_case(want))

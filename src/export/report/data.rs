@@ -12,19 +12,19 @@ use serde::de::DeserializeOwned;
 use super::loudness::{self, LoudnessCurve};
 use crate::analyze::{STRUCTURE, Structure};
 use crate::error::Result;
-use crate::ingest::{PROBE, SHOTS, ShotList};
-use crate::ingest::{DIALOGUE, Dialogue};
 use crate::ingest::DialogueEvent;
+use crate::ingest::{DIALOGUE, Dialogue};
+use crate::ingest::{PROBE, SHOTS, ShotList};
 use crate::media::Probe;
-use crate::workdir::load_checkpoint;
 use crate::render::MIX_REPORT;
-use crate::timeline::Timeline;
 use crate::sound::{MASTER, MixReport};
 use crate::story::Manifest;
+use crate::timeline::Timeline;
+use crate::workdir::load_checkpoint;
 
 /// The work dir's contents, as the report needs them.
 #[derive(Debug, Clone)]
-pub struct WorkData {
+pub(super) struct WorkData {
     pub manifest: Manifest,
     pub timeline: Timeline,
     pub probe: Option<Probe>,
@@ -42,7 +42,7 @@ pub struct WorkData {
 impl WorkData {
     /// `manifest`: the one the trailer was rendered from (the work dir's, or the file `--manifest` named); a
     /// timeline rendered from another is refused, as the exports refuse it.
-    pub fn load(work_dir: &Path, manifest_path: &Path) -> Result<WorkData> {
+    pub(super) fn load(work_dir: &Path, manifest_path: &Path) -> Result<WorkData> {
         let manifest = Manifest::load(manifest_path, None)?;
         let timeline = crate::export::load_timeline(work_dir, &manifest, manifest_path)?;
         let dialogue = optional::<Dialogue>(work_dir, DIALOGUE)
@@ -67,7 +67,7 @@ impl WorkData {
     }
 
     /// The film's length: the probe's, else the end of the last thing the work dir knows happens in it.
-    pub fn film_duration_s(&self) -> f64 {
+    pub(super) fn film_duration_s(&self) -> f64 {
         if let Some(d) = self.probe.as_ref().and_then(Probe::duration) {
             return d;
         }

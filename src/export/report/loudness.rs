@@ -5,28 +5,28 @@
 use std::path::Path;
 
 use crate::error::{Error, Result};
-use crate::sound::{RATE, Stereo};
 use crate::sound::read_wav;
+use crate::sound::{RATE, Stereo};
 
 /// One point per this many seconds: fine enough to show a hit, coarse enough for a small page.
-pub const STEP_S: f64 = 0.1;
+pub(super) const STEP_S: f64 = 0.1;
 /// Silence measures −∞; the chart needs a floor.
-pub const FLOOR_LUFS: f32 = -70.0;
+pub(super) const FLOOR_LUFS: f32 = -70.0;
 const MOMENTARY_S: f64 = 0.4;
 const SHORT_TERM_S: f64 = 3.0;
 
 /// `(trailer seconds, LUFS)` pairs.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct LoudnessCurve {
+pub(super) struct LoudnessCurve {
     pub momentary: Vec<(f64, f32)>,
     pub short_term: Vec<(f64, f32)>,
 }
 
-pub fn of_file(path: &Path) -> Result<LoudnessCurve> {
+pub(super) fn of_file(path: &Path) -> Result<LoudnessCurve> {
     curve(&read_wav(path)?).map_err(|e| Error::Runtime(format!("{}: {e}", path.display())))
 }
 
-pub fn curve(audio: &Stereo) -> std::result::Result<LoudnessCurve, String> {
+pub(super) fn curve(audio: &Stereo) -> std::result::Result<LoudnessCurve, String> {
     let mode = ebur128::Mode::M | ebur128::Mode::S;
     let mut meter = ebur128::EbuR128::new(2, RATE, mode).map_err(|e| format!("loudness meter: {e}"))?;
     let step = (RATE as f64 * STEP_S).round() as usize;

@@ -9,17 +9,17 @@ use super::data::WorkData;
 use super::thumbs::Pick;
 use crate::export::cutlist::{act_name, timecode};
 use crate::media::Rate;
-use crate::workdir::Stage;
-use crate::timeline::{Kind, Segment};
+use crate::story::{Act, BeatType, Clip};
 use crate::timeline::MusicSource;
 use crate::timeline::SfxKind;
-use crate::story::{Act, BeatType, Clip};
+use crate::timeline::{Kind, Segment};
+use crate::workdir::Stage;
 
 /// The money-shot grid: 3 × 3.
-pub const MONEY_SHOTS: usize = 9;
+pub(super) const MONEY_SHOTS: usize = 9;
 
 /// What the page needs besides the work dir's files.
-pub struct Extras<'a> {
+pub(super) struct Extras<'a> {
     pub analyzer: &'a str,
     pub commands: &'a [(String, String)],
     /// The rendered trailer's picture size, when it could be probed.
@@ -30,7 +30,7 @@ pub struct Extras<'a> {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Page {
+pub(super) struct Page {
     pub title: String,
     pub vibe: String,
     pub film_name: String,
@@ -53,14 +53,14 @@ pub struct Page {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Fact {
+pub(super) struct Fact {
     pub label: &'static str,
     pub value: String,
     pub detail: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct MusicView {
+pub(super) struct MusicView {
     pub title: String,
     pub artist: Option<String>,
     pub origin: &'static str,
@@ -73,7 +73,7 @@ pub struct MusicView {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct StageTime {
+pub(super) struct StageTime {
     pub name: String,
     pub time: String,
     /// Bar length, percent of the slowest stage.
@@ -81,7 +81,7 @@ pub struct StageTime {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct LegendItem {
+pub(super) struct LegendItem {
     pub label: String,
     pub colour: &'static str,
     /// `swatch` for a filled box, `outline` for black (silence) that needs an edge to be seen.
@@ -89,7 +89,7 @@ pub struct LegendItem {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct ClipCard {
+pub(super) struct ClipCard {
     pub number: usize,
     pub img: Option<String>,
     pub act: String,
@@ -113,13 +113,13 @@ pub struct ClipCard {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct CommandView {
+pub(super) struct CommandView {
     pub what: String,
     pub command: String,
 }
 
 /// The timecode of a time in seconds: the frame that shows at that time.
-pub fn timecode_s(t: f64, rate: Rate) -> String {
+pub(super) fn timecode_s(t: f64, rate: Rate) -> String {
     timecode((t.max(0.0) * rate.fps()).round() as u64, rate)
 }
 
@@ -173,7 +173,7 @@ fn clip_segments(data: &WorkData) -> Vec<(usize, &Segment, &Clip)> {
         .collect()
 }
 
-pub fn build(data: &WorkData, x: &Extras) -> Page {
+pub(super) fn build(data: &WorkData, x: &Extras) -> Page {
     let tl = &data.timeline;
     let m = &data.manifest;
     let film_name = std::path::Path::new(&m.source_file)
@@ -473,13 +473,13 @@ fn cards(data: &WorkData, pictures: &[Pick]) -> Vec<ClipCard> {
 }
 
 /// The clips with the highest money-shot score, best first (trailer order among equals; unscored clips last).
-pub fn money_shots(cards: &[ClipCard]) -> Vec<ClipCard> {
+pub(super) fn money_shots(cards: &[ClipCard]) -> Vec<ClipCard> {
     let mut ranked: Vec<&ClipCard> = cards.iter().collect();
     ranked.sort_by(|a, b| b.rank.total_cmp(&a.rank));
     ranked.into_iter().take(MONEY_SHOTS).cloned().collect()
 }
 
-pub fn film_chart(data: &WorkData) -> FilmChart {
+pub(super) fn film_chart(data: &WorkData) -> FilmChart {
     let story = data.structure.as_ref();
     FilmChart {
         duration_s: data.film_duration_s(),
@@ -533,7 +533,7 @@ pub fn film_chart(data: &WorkData) -> FilmChart {
     }
 }
 
-pub fn trailer_chart(data: &WorkData) -> TrailerChart {
+pub(super) fn trailer_chart(data: &WorkData) -> TrailerChart {
     let tl = &data.timeline;
     let numbers: Vec<(usize, &Segment)> = clip_segments(data).into_iter().map(|(n, s, _)| (n, s)).collect();
     let segments = tl

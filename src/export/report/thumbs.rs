@@ -7,32 +7,32 @@ use std::path::{Path, PathBuf};
 
 use crate::cancel::Cancel;
 use crate::error::{IoContext, Result};
-use crate::media::{filter_value, image2_pattern};
 use crate::media::{FfCommand, Tools};
+use crate::media::{filter_value, image2_pattern};
 use crate::timeline::Timeline;
 
 /// Wide enough for the three-column money-shot grid on a wide screen, small enough for a light page.
-pub const WIDTH: u32 = 480;
+pub(super) const WIDTH: u32 = 480;
 /// The images' folder inside the report.
-pub const IMG_DIR: &str = "img";
+pub(super) const IMG_DIR: &str = "img";
 
 /// A frame to take: the `number`-th clip of the trailer (1-based), at trailer frame `frame`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Pick {
+pub(super) struct Pick {
     pub number: usize,
     pub frame: u64,
 }
 
 impl Pick {
     /// The image's path relative to the report's page.
-    pub fn file(&self) -> String {
+    pub(super) fn file(&self) -> String {
         format!("{IMG_DIR}/clip-{:02}.jpg", self.number)
     }
 }
 
 /// The middle frame of each clip (and the button) in trailer order. Cards, silence and the title have no
 /// source picture and get no thumbnail.
-pub fn picks(timeline: &Timeline) -> Vec<Pick> {
+pub(super) fn picks(timeline: &Timeline) -> Vec<Pick> {
     timeline
         .video
         .iter()
@@ -56,7 +56,13 @@ fn select_expr(picks: &[Pick]) -> String {
 
 /// Write one JPEG per pick into `report_dir/img/`. Returns the picks whose image was written (all of them unless
 /// the trailer is shorter than its timeline, e.g. a file from another run).
-pub fn extract(tools: &Tools, trailer: &Path, picks: &[Pick], report_dir: &Path, cancel: &Cancel) -> Result<Vec<Pick>> {
+pub(super) fn extract(
+    tools: &Tools,
+    trailer: &Path,
+    picks: &[Pick],
+    report_dir: &Path,
+    cancel: &Cancel,
+) -> Result<Vec<Pick>> {
     let dir = report_dir.join(IMG_DIR);
     std::fs::create_dir_all(&dir).at(&dir, "cannot create the report's image folder")?;
     if picks.is_empty() {

@@ -42,7 +42,8 @@ const NEGATION_WINDOW: usize = 3;
 static LEXICON: LazyLock<HashMap<&'static str, Emotion>> = LazyLock::new(|| parse_lexicon(LEXICON_TEXT).0);
 
 /// Labels one line of dialogue, treating capitals as shouting. See the module doc for the rules.
-pub fn classify_emotion(text: &str) -> Emotion {
+#[cfg(test)]
+fn classify_emotion(text: &str) -> Emotion {
     classify(text, true)
 }
 

@@ -21,8 +21,6 @@ mod tests;
 
 use serde::{Deserialize, Serialize};
 
-pub use emotion::classify_emotion;
-
 /// One line of dialogue (or one sound description) on the film's timeline.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DialogueEvent {
