@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 use std::time::Instant;
 
-use cinecut::analyze::embed::{Embedder, HOW_TO_GET, expected_dir};
+use cinecut::analyze::{Embedder, HOW_TO_GET, expected_dir};
 
 const LINES: usize = 1000;
 const WORDS: &[&str] = &[

@@ -5,9 +5,9 @@
 use std::time::Instant;
 
 use cinecut::Cancel;
-use cinecut::analyze::{cache, inference};
-use cinecut::pipeline::NullReporter;
-use cinecut::pipeline::workdir::WorkDir;
+use cinecut::NullReporter;
+use cinecut::analyze::{FaceDetector, SCENES, inference};
+use cinecut::workdir::WorkDir;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -24,14 +24,14 @@ fn main() {
     let mut rates = Vec::new();
     let mut n = 0;
     for _ in 0..reps {
-        let _ = std::fs::remove_file(work.path(cache::SCENES));
+        let _ = std::fs::remove_file(work.path(SCENES));
         let t = Instant::now();
         let out = inference::run(&inputs, &work, &Cancel::new(), &mut NullReporter).expect("inference");
         n = out.keyframes;
         rates.push(n as f64 / t.elapsed().as_secs_f64());
     }
     let t = Instant::now();
-    cinecut::analyze::builtin::Builtin::load(&work, inputs.faces.as_deref()).expect("load");
+    cinecut::analyze::Builtin::load(&work, inputs.faces.as_deref()).expect("load");
     eprintln!("of which loading the analysis: {:.3} s", t.elapsed().as_secs_f64());
     rates.sort_by(f64::total_cmp);
     let rate = rates[reps / 2];

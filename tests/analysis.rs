@@ -1,14 +1,15 @@
 //! Stage `proxy` (the single analysis pass) on media with known answers: generated films with cuts at known
 //! frames, a soundtrack with a known silent span, anamorphic and rotated pictures, and Tears of Steel.
 
-mod util;
+use crate::util;
+use crate::util::Cinecut;
 
 use std::path::Path;
 
 use util::*;
 
 fn run_proxy(film: &Path, work: &Path) -> Run {
-    let r = cinecut(&[&film, &"-v", &"action", &"--until", &"proxy", &"--work-dir", &work]);
+    let r = Cinecut::film(film).vibe("action").until("proxy").work_dir(work).run();
     assert_eq!(r.code, 0, "{}", r.stderr);
     r
 }
@@ -139,18 +140,13 @@ fn tears_of_steel_analysis() {
     };
     let d = tempfile::tempdir().unwrap();
     let work = d.path().join("w");
-    let r = cinecut(&[
-        &film,
-        &"-s",
-        &srt,
-        &"-v",
-        &"sci-fi",
+    let r = Cinecut::film(&film)
+        .subtitles(&srt)
+        .vibe("sci-fi")
         // Through `structural`, so the one decode of the film serves the understanding stages' checks too.
-        &"--until",
-        &"structural",
-        &"--work-dir",
-        &work,
-    ]);
+        .until("structural")
+        .work_dir(&work)
+        .run();
     assert_eq!(r.code, 0, "{}", r.stderr);
     let shots = read_json(&work.join("analysis/shots.json"));
     assert_eq!(shots["frames"].as_u64().unwrap(), 17620);
@@ -208,18 +204,14 @@ fn tears_of_steel_analysis() {
     let film_facts = story_check::Film::load(&work);
     let mut manifests = Vec::new();
     for (vibe, length) in [("action", "trailer"), ("drama", "trailer"), ("comedy", "teaser")] {
-        let r = cinecut(&[
-            &film,
-            &"-s",
-            &srt,
-            &"-v",
-            &vibe,
-            &"--length",
-            &length,
-            &"--review",
-            &"--work-dir",
-            &work,
-        ]);
+        let r = Cinecut::film(&film)
+            .subtitles(&srt)
+            .vibe(vibe)
+            .arg("--length")
+            .arg(length)
+            .arg("--review")
+            .work_dir(&work)
+            .run();
         assert_eq!(r.code, 0, "{}", r.stderr);
         let path = work.join("TRAILER_MANIFEST.json");
         assert!(
@@ -236,7 +228,7 @@ fn tears_of_steel_analysis() {
         let problems = story_check::check(&film_facts, &m, false);
         assert!(problems.is_empty(), "{vibe}: {problems:#?}");
         // The reference loader of the crate reads it back.
-        cinecut::story::manifest::Manifest::load(&path, Some(734.2)).unwrap();
+        cinecut::Manifest::load(&path, Some(734.2)).unwrap();
         manifests.push(m);
     }
     let clips = |m: &serde_json::Value| m["clips"].as_array().unwrap().clone();
@@ -308,15 +300,11 @@ fn ten_bit_vfr_late_start_and_truncated_sources() {
 
     // A download cut off a third of the way: a trailer of it would be no trailer of the film. Refused, exit 2.
     std::fs::write(&cut, &bytes[..bytes.len() / 3]).unwrap();
-    let r = cinecut(&[
-        &cut,
-        &"-v",
-        &"action",
-        &"--until",
-        &"proxy",
-        &"--work-dir",
-        &d.path().join("w3"),
-    ]);
+    let r = Cinecut::film(&cut)
+        .vibe("action")
+        .until("proxy")
+        .work_dir(d.path().join("w3"))
+        .run();
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(
         r.stderr.contains("cut.mkv: only") && r.stderr.contains("truncated or damaged"),

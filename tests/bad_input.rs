@@ -8,7 +8,7 @@
 //!
 //! One `#[test]` per category (the part of the name before `:`), so two run at once on two cores.
 
-mod util;
+use crate::util;
 
 use std::any::Any;
 use std::ffi::{OsStr, OsString};

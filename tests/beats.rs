@@ -4,9 +4,9 @@
 use std::path::{Path, PathBuf};
 
 use cinecut::media::{FfCommand, Tools};
-use cinecut::sound::beats::{ANALYSIS_RATE, TempoPrior, track};
-use cinecut::sound::decode::decode_mono;
+use cinecut::sound::decode_mono;
 use cinecut::sound::trackgen::{self, Spec, Style, f_measure};
+use cinecut::sound::{ANALYSIS_RATE, TempoPrior, track};
 use cinecut::{Cancel, Error};
 
 fn tools() -> Tools {

@@ -5,8 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use cinecut::render::card::{self, Card, TextLine};
-use cinecut::story::vibes::TitleStyle;
+use cinecut::render::{Card, TextLine, card_filters, card_layout};
+use cinecut::story::TitleStyle;
 
 const FPS: u32 = 24;
 /// Brighter than this (8-bit limited-range luma, white is 235) is a lit letter.
@@ -23,7 +23,7 @@ struct Rendered {
 /// Lay the card out, write its text files, and render it through the same chain `conform` uses.
 fn render(dir: &Path, card: &Card, w: u32, h: u32, n: u32) -> (Vec<TextLine>, Rendered) {
     let dur = f64::from(n) / f64::from(FPS);
-    let lines = card::layout(card, w, h, dur);
+    let lines = card_layout(card, w, h, dur);
     let files: Vec<PathBuf> = lines
         .iter()
         .enumerate()
@@ -35,7 +35,7 @@ fn render(dir: &Path, card: &Card, w: u32, h: u32, n: u32) -> (Vec<TextLine>, Re
         .collect();
     let graph = format!(
         "color=c=black:s={w}x{h}:r={FPS},trim=end_frame={n},{},format=yuv420p[v]",
-        card::filters(&lines, &files, w, h, dur)
+        card_filters(&lines, &files, w, h, dur)
     );
     let out = Command::new("ffmpeg")
         .args([

@@ -1,10 +1,11 @@
 //! The `cinecut` command: `--until` stops, a second run resumes, the work dir is locked, Ctrl-C and SIGKILL
 //! leave no FFmpeg behind. Bad input of every kind is the matrix in `bad_input.rs`.
 
-mod util;
+use crate::util;
+use crate::util::Cinecut;
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use util::*;
 
@@ -13,7 +14,7 @@ fn until_stops_and_a_second_run_skips_completed_stages() {
     let d = tempfile::tempdir().unwrap();
     let film = synth_film(d.path(), "film.mp4", 4);
     let sub = srt(d.path(), "film.srt");
-    let r = cinecut(&[&film, &"-s", &sub, &"-v", &"Action", &"--until", &"proxy"]);
+    let r = Cinecut::film(&film).subtitles(&sub).vibe("Action").until("proxy").run();
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stderr.contains("[1/8] proxy done"), "{}", r.stderr);
     assert!(r.stderr.contains("stopped after stage proxy"), "{}", r.stderr);
@@ -25,25 +26,30 @@ fn until_stops_and_a_second_run_skips_completed_stages() {
     assert_eq!(ckpt["vibe"], "action");
     assert!(work.join("proxy.mp4").is_file());
 
-    let again = cinecut(&[&film, &"-s", &sub, &"-v", &"action", &"--until", &"proxy"]);
+    let again = Cinecut::film(&film).subtitles(&sub).vibe("action").until("proxy").run();
     assert_eq!(again.code, 0, "{}", again.stderr);
     assert!(again.stderr.contains("[1/8] proxy skipped"), "{}", again.stderr);
     assert!(again.stderr.contains("resumed: skipped proxy"), "{}", again.stderr);
 
     // A deleted output makes the stage run again; --fresh ignores the checkpoint.
     std::fs::remove_file(work.join("proxy.mp4")).unwrap();
-    let r = cinecut(&[&film, &"-s", &sub, &"-v", &"action", &"--until", &"proxy"]);
+    let r = Cinecut::film(&film).subtitles(&sub).vibe("action").until("proxy").run();
     assert!(r.stderr.contains("[1/8] proxy done"), "{}", r.stderr);
-    let r = cinecut(&[&film, &"-s", &sub, &"-v", &"action", &"--until", &"proxy", &"--fresh"]);
+    let r = Cinecut::film(&film)
+        .subtitles(&sub)
+        .vibe("action")
+        .until("proxy")
+        .arg("--fresh")
+        .run();
     assert!(r.stderr.contains("[1/8] proxy done"), "{}", r.stderr);
 
     // Four seconds cannot make a trailer: refused before any stage (exit 2), the completed stages kept.
-    let r = cinecut(&[&film, &"-s", &sub, &"-v", &"action"]);
+    let r = Cinecut::film(&film).subtitles(&sub).vibe("action").run();
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("the film is only 4.0 s long"), "{}", r.stderr);
     assert!(!r.stderr.contains("[1/8]"), "{}", r.stderr);
-    let ckpt = cinecut::pipeline::checkpoint::load_checkpoint(&work).expect("checkpoint parses");
-    assert!(ckpt.is_stage_complete(cinecut::pipeline::Stage::Proxy));
+    let ckpt = cinecut::load_checkpoint(&work).expect("checkpoint parses");
+    assert!(ckpt.is_stage_complete(cinecut::Stage::Proxy));
 }
 
 #[test]
@@ -58,7 +64,7 @@ fn a_manifest_renders_only_through_assembly_and_conform() {
         format!(r#"{{"source_file": "film.mp4", "vibe": "Sci Fi", "clips": [{clip}]}}"#),
     )
     .unwrap();
-    let r = cinecut(&[&"--manifest", &manifest]);
+    let r = Cinecut::manifest(&manifest).run();
     // No analysis stage runs: a bare work dir is enough to render a manifest.
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stderr.contains("(vibe sci-fi)"), "{}", r.stderr);
@@ -94,7 +100,7 @@ fn a_film_without_sound_gets_music_and_effects() {
     )
     .unwrap();
     let out = d.path().join("out.mp4");
-    let r = cinecut(&[&"--manifest", &manifest, &"-o", &out]);
+    let r = Cinecut::manifest(&manifest).output(&out).run();
     assert_eq!(r.code, 0, "{}", r.stderr);
     let probe = std::process::Command::new("ffprobe")
         .args(["-v", "error", "-show_entries", "stream=codec_type", "-of", "csv=p=0"])
@@ -116,16 +122,16 @@ fn a_checkpoint_for_another_film_is_ignored() {
     let a = synth_film(d.path(), "a.mp4", 2);
     let b = synth_film(d.path(), "b.mp4", 3);
     let work = d.path().join("shared_work");
-    let r = cinecut(&[&a, &"-v", &"drama", &"--until", &"proxy", &"--work-dir", &work]);
+    let r = Cinecut::film(&a).vibe("drama").until("proxy").work_dir(&work).run();
     assert_eq!(r.code, 0, "{}", r.stderr);
-    let r = cinecut(&[&b, &"-v", &"drama", &"--until", &"proxy", &"--work-dir", &work]);
+    let r = Cinecut::film(&b).vibe("drama").until("proxy").work_dir(&work).run();
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stderr.contains("is for another film"), "{}", r.stderr);
     assert!(r.stderr.contains("[1/8] proxy done"), "{}", r.stderr);
 
     // Same path, different content: the fingerprint catches it.
     synth_film(d.path(), "b.mp4", 2);
-    let r = cinecut(&[&b, &"-v", &"drama", &"--until", &"proxy", &"--work-dir", &work]);
+    let r = Cinecut::film(&b).vibe("drama").until("proxy").work_dir(&work).run();
     assert!(r.stderr.contains("the film changed"), "{}", r.stderr);
 }
 
@@ -134,8 +140,8 @@ fn a_locked_work_dir_is_refused() {
     let d = tempfile::tempdir().unwrap();
     let film = synth_film(d.path(), "film.mp4", 2);
     let work = d.path().join("film_cinecut_work");
-    let _held = cinecut::pipeline::workdir::WorkDir::open(&work).unwrap();
-    let r = cinecut(&[&film, &"-v", &"action", &"--until", &"proxy"]);
+    let _held = cinecut::workdir::WorkDir::open(&work).unwrap();
+    let r = Cinecut::film(&film).vibe("action").until("proxy").run();
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("is in use by another cinecut run"), "{}", r.stderr);
     assert!(!work.join("pipeline_checkpoint.json").exists());
@@ -150,9 +156,10 @@ fn start_long_run(dir: &Path) -> (std::process::Child, String) {
         film.to_str().unwrap()
     ));
     let work = dir.join("long_cinecut_work").to_string_lossy().into_owned();
-    let child = Command::new(BIN)
-        .args([film.to_str().unwrap(), "-v", "action", "--until", "proxy"])
-        .stdin(Stdio::null())
+    let child = Cinecut::film(&film)
+        .vibe("action")
+        .until("proxy")
+        .command()
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -177,7 +184,7 @@ fn ctrl_c_exits_130_with_a_valid_checkpoint_and_no_ffmpeg_left() {
         wait_for(2.0, || processes_mentioning(&work).is_empty()),
         "FFmpeg outlived cinecut"
     );
-    let ckpt = cinecut::pipeline::checkpoint::load_checkpoint(Path::new(&work)).expect("checkpoint parses");
+    let ckpt = cinecut::load_checkpoint(Path::new(&work)).expect("checkpoint parses");
     assert!(ckpt.stages_complete.is_empty());
     assert!(
         !Path::new(&work).join("proxy.mp4.part").exists(),
@@ -199,7 +206,7 @@ fn sigkill_of_cinecut_takes_its_ffmpeg_down_too() {
 
 #[test]
 fn vibes_lists_all_18() {
-    let r = cinecut(&[&"vibes"]);
+    let r = Cinecut::with_args(["vibes"]).run();
     assert_eq!(r.code, 0);
     for v in ["action", "sci-fi", "western", "documentary"] {
         assert!(

@@ -3,14 +3,15 @@
 //! (frame-accurate cuts), dissolves are blends of their two clips, fades reach black, the title shows text.
 //! And the geometry: anamorphic pixels, a phone's rotation, odd sizes, `--resolution`, `--fps`.
 
-mod util;
+use crate::util;
+use crate::util::Cinecut;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::{Value, json};
 use util::{
-    cinecut, ffmpeg_line, grey_count_film, grey_of_frame, mean_lumas, picture_check, read_json, set_mp4_rotation_90,
+    ffmpeg_line, grey_count_film, grey_of_frame, mean_lumas, picture_check, read_json, set_mp4_rotation_90,
     write_manifest,
 };
 
@@ -89,7 +90,7 @@ fn every_frame_shows_the_source_frame_the_timeline_says() {
         json!({"silence_s": 1.0, "title_card_s": 2.0, "tagline": "Every frame counts"}),
     );
     let out = d.path().join("out.mp4");
-    let r = cinecut(&[&"--manifest", &m, &"-o", &out, &"--no-grade", &"-q"]);
+    let r = Cinecut::manifest(&m).output(&out).arg("--no-grade").quiet().run();
     assert_eq!(r.code, 0, "{}", r.stderr);
     let work = d.path().join("colours_cinecut_work");
     let tl = read_json(&work.join("timeline.json"));
@@ -170,7 +171,7 @@ fn the_grade_changes_the_colours_and_a_user_lut_is_used() {
     let m = write_manifest(d.path(), "colours.mp4", &[(2.5, 5.5, "act1", "hard_cut")], json!({}));
     // The drama vibe's grade: not the source's colours (desaturated, more contrast).
     let graded = d.path().join("graded.mp4");
-    let r = cinecut(&[&"--manifest", &m, &"-o", &graded, &"-q"]);
+    let r = Cinecut::manifest(&m).output(&graded).quiet().run();
     assert_eq!(r.code, 0, "{}", r.stderr);
     let tl = read_json(&d.path().join("colours_cinecut_work/timeline.json"));
     let src = tl["video"][0]["source_start_s"].as_f64().unwrap();
@@ -190,7 +191,12 @@ fn the_grade_changes_the_colours_and_a_user_lut_is_used() {
     }
     std::fs::write(&lut, text).unwrap();
     let swapped = d.path().join("swapped.mp4");
-    let r = cinecut(&[&"--manifest", &m, &"-o", &swapped, &"--lut", &lut, &"-q"]);
+    let r = Cinecut::manifest(&m)
+        .output(&swapped)
+        .arg("--lut")
+        .arg(&lut)
+        .quiet()
+        .run();
     assert_eq!(r.code, 0, "{}", r.stderr);
     let got = mean_colours(&swapped)[2];
     let want = [want[2], want[1], want[0]];
@@ -198,7 +204,11 @@ fn the_grade_changes_the_colours_and_a_user_lut_is_used() {
     // A file that is not a LUT is refused before any work, naming the file.
     let bad = d.path().join("bad.cube");
     std::fs::write(&bad, "LUT_1D_SIZE 4\n0 0 0\n").unwrap();
-    let r = cinecut(&[&"--manifest", &m, &"-o", &d.path().join("x.mp4"), &"--lut", &bad]);
+    let r = Cinecut::manifest(&m)
+        .output(d.path().join("x.mp4"))
+        .arg("--lut")
+        .arg(&bad)
+        .run();
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("bad.cube"), "{}", r.stderr);
 }
@@ -233,11 +243,7 @@ fn render(dir: &Path, film: &str, args: &[&str]) -> (Value, Value, PathBuf) {
         json!({}),
     );
     let out = dir.join(format!("{film}.trailer.mp4"));
-    let mut all: Vec<&dyn AsRef<std::ffi::OsStr>> = vec![&"--manifest", &m, &"-o", &out, &"-q"];
-    for a in args {
-        all.push(a);
-    }
-    let r = cinecut(&all);
+    let r = Cinecut::manifest(&m).output(&out).quiet().args(args).run();
     assert_eq!(r.code, 0, "{film} {args:?}: {}", r.stderr);
     let stem = Path::new(film).file_stem().unwrap().to_string_lossy().into_owned();
     let tl = read_json(&dir.join(format!("{stem}_cinecut_work/timeline.json")));
@@ -331,7 +337,7 @@ fn clips_start_on_the_named_frame_at_ntsc_rates() {
         json!({}),
     );
     let out = d.path().join("out.mp4");
-    let r = cinecut(&[&"--manifest", &m, &"-o", &out, &"--no-grade", &"-q"]);
+    let r = Cinecut::manifest(&m).output(&out).arg("--no-grade").quiet().run();
     assert_eq!(r.code, 0, "{}", r.stderr);
     let tl = read_json(&d.path().join("ntsc_cinecut_work/timeline.json"));
     assert_eq!(tl["rate"], json!({"num": 24000, "den": 1001}));

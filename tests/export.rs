@@ -3,11 +3,12 @@
 //! the rendered trailer frame for frame: on a film whose grey level counts its frames, every frame the exported
 //! edit says shows source frame N does show it in the trailer.
 
-mod util;
+use crate::util;
+use crate::util::Cinecut;
 
 use serde_json::{Value, json};
 use util::export_check::{Edit, check_exports};
-use util::{cinecut, grey_count_film, grey_of_frame, mean_lumas, read_json, write_manifest};
+use util::{grey_count_film, grey_of_frame, mean_lumas, read_json, write_manifest};
 
 /// Every frame of every edit outside the transitions shows the source frame the edit names.
 fn check_against_render(edits: &[Edit], tl: &Value, lumas: &[f64], tc_start: u64, what: &str) -> usize {
@@ -74,17 +75,14 @@ fn exports_match_the_render(rate: &str, (num, den): (u64, u64), timecode: Option
         json!({"silence_s": 1.5, "title_card_s": 2.0}),
     );
     let out = d.path().join("out.mp4");
-    let r = cinecut(&[
-        &"--manifest",
-        &m,
-        &"-o",
-        &out,
-        &"--no-grade",
-        &"-q",
-        &"--export",
-        &"otio,fcpxml,edl",
-        &"--no-report",
-    ]);
+    let r = Cinecut::manifest(&m)
+        .output(&out)
+        .arg("--no-grade")
+        .quiet()
+        .arg("--export")
+        .arg("otio).arg(&fcpxml).arg(&edl")
+        .arg("--no-report")
+        .run();
     assert_eq!(r.code, 0, "{}", r.stderr);
     let tl = read_json(&d.path().join("count_cinecut_work/timeline.json"));
     assert_eq!(tl["rate"], json!({"num": num, "den": den}));
@@ -109,7 +107,7 @@ fn exports_match_the_render(rate: &str, (num, den): (u64, u64), timecode: Option
 
     // `cinecut export` writes the same files from the work dir.
     let again = d.path().join("again");
-    let r = cinecut(&[&"export", &m, &"-o", &again, &"-q"]);
+    let r = Cinecut::export(&m).output(&again).quiet().run();
     assert_eq!(r.code, 0, "{}", r.stderr);
     for ext in ["otio", "fcpxml", "edl"] {
         assert_eq!(
@@ -146,23 +144,23 @@ fn an_edited_manifest_must_be_rendered_before_it_is_exported() {
         &[(2.0, 5.0, "act1", "hard_cut"), (8.0, 11.0, "act2", "hard_cut")],
         json!({}),
     );
-    let r = cinecut(&[&"--manifest", &m, &"--no-grade", &"-q", &"--until", &"assembly"]);
+    let r = Cinecut::manifest(&m).arg("--no-grade").quiet().until("assembly").run();
     assert_eq!(r.code, 0, "{}", r.stderr);
-    let r = cinecut(&[&"export", &m, &"--format", &"edl", &"-q"]);
+    let r = Cinecut::export(&m).args(["--format", "edl"]).quiet().run();
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(d.path().join("count_trailer_drama.edl").is_file());
     // An edit after the render: the old timeline no longer describes it.
     let mut v = read_json(&m);
     v["clips"][1]["source_start_s"] = json!(9.0);
     std::fs::write(&m, v.to_string()).unwrap();
-    let r = cinecut(&[&"export", &m, &"-q"]);
+    let r = Cinecut::export(&m).quiet().run();
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(
         r.stderr.contains("changed since") && r.stderr.contains("cinecut --manifest"),
         "{}",
         r.stderr
     );
-    let r = cinecut(&[&"export", &d.path().join("nothing.json")]);
+    let r = Cinecut::export(d.path().join("nothing.json")).run();
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("nothing.json"), "{}", r.stderr);
 }

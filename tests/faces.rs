@@ -1,11 +1,11 @@
 //! The Haar face detector on real frames of Tears of Steel, whose faces were checked by eye.
 //! Tears of Steel: (CC) Blender Foundation | mango.blender.org, CC BY 3.0.
 
-mod util;
+use crate::util;
 
 use std::path::Path;
 
-use cinecut::analyze::faces::{FaceDetector, MAX_WIDTH};
+use cinecut::analyze::{FaceDetector, MAX_WIDTH};
 use util::{ffmpeg_line, tears_of_steel};
 
 /// The cascade comes from Debian's opencv-data, which `make test` installs; without it this must fail, not skip.

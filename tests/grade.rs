@@ -4,9 +4,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use cinecut::media::probe::parse_probe_json;
-use cinecut::render::grade::{Colour, Lut, Matrix, Range};
-use cinecut::story::vibes::Vibe;
+use cinecut::media::parse_probe_json;
+use cinecut::render::{Colour, Lut, Matrix, Range};
+use cinecut::story::Vibe;
 
 fn ffmpeg(args: &[&str]) -> String {
     let out = Command::new("ffmpeg")

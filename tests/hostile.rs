@@ -5,12 +5,13 @@
 //! used to start FFmpeg: every argument goes to it as one argv entry, so there is nothing to inject into.)
 //! tests/escape.rs checks the filter-graph escaping itself, value by value.
 
-mod util;
+use crate::util;
+use crate::util::Cinecut;
 
 use std::path::Path;
 
 use util::export_check::read_with_otio;
-use util::{cinecut, ffmpeg, read_json, talking_film};
+use util::{ffmpeg, read_json, talking_film};
 
 const HOSTILE_DIR: &str = r#"-it's a "cut": [1], 50% ; back\slash ünï 🎬"#;
 const TITLE: &str = r#"Don't "Stop": 100%{pts} \, [x]; ünï 🎬"#;
@@ -68,26 +69,20 @@ fn hostile_paths_titles_and_lines_render_as_typed() {
     let out = dir.join(r#"-out: 'trailer' [v1] %d 50%.mp4"#);
     let work = dir.join("work, [w] %s 'dir'");
 
-    let r = cinecut(&[
-        &film,
-        &"-s",
-        &srt,
-        &"-v",
-        &"thriller",
-        &"-l",
-        &"spot",
-        &"--music",
-        &music,
-        &"--title",
-        &TITLE,
-        &"--work-dir",
-        &work,
-        &"-o",
-        &out,
-        &"--export",
-        &"otio,edl,fcpxml",
-        &"-q",
-    ]);
+    let r = Cinecut::film(&film)
+        .subtitles(&srt)
+        .vibe("thriller")
+        .length("spot")
+        .arg("--music")
+        .arg(&music)
+        .arg("--title")
+        .arg(TITLE)
+        .work_dir(&work)
+        .output(&out)
+        .arg("--export")
+        .arg("otio).arg(&edl).arg(&fcpxml")
+        .quiet()
+        .run();
     assert_eq!(r.code, 0, "{}", r.stderr);
 
     // Exactly the paths asked for, and nothing else beside them but the cut lists.

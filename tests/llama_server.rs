@@ -2,7 +2,7 @@
 //! grammar-constrained JSON through `response_format`, and the refusal of images by a model without a projector.
 //! These pin down what the OpenAI-API client relies on; the answers' wisdom is not tested (the model is tiny).
 
-mod util;
+use crate::util;
 
 use serde_json::{Value, json};
 use util::llama::LlamaServer;

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use cinecut::story::manifest::{Act, BeatType, Manifest, Transition};
+use cinecut::{Act, BeatType, Manifest, Transition};
 use serde_json::Value;
 
 const REFERENCE: &str = "manifest-v2-tears-of-steel.json";

@@ -2,17 +2,17 @@
 //! weights can be had from a registry) describing keyframes, crash-and-resume of that stage, and a text model
 //! (the stub, and the real llama-server with SmolLM2) placing the story anchors.
 
-mod util;
+use crate::util;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde_json::{Value, json};
 use util::llama::LlamaServer;
 use util::stub_server::{Reply, StubServer};
-use util::{BIN, cinecut, read_json, synth_film, wait_for};
+use util::{Cinecut, read_json, synth_film, wait_for};
 
 const LINES: [&str; 6] = [
     "My name is Celia, I live by the old bridge.",
@@ -72,21 +72,13 @@ fn scenes(work: &Path) -> Vec<Value> {
 }
 
 fn run(film: &Path, srt: &Path, work: &Path, until: &str, extra: &[&str]) -> util::Run {
-    let mut args: Vec<&dyn AsRef<std::ffi::OsStr>> = vec![
-        &film,
-        &"-s",
-        &srt,
-        &"-v",
-        &"thriller",
-        &"--until",
-        &until,
-        &"--work-dir",
-        &work,
-    ];
-    for e in extra {
-        args.push(e);
-    }
-    cinecut(&args)
+    Cinecut::film(film)
+        .subtitles(srt)
+        .vibe("thriller")
+        .until(until)
+        .work_dir(work)
+        .args(extra)
+        .run()
 }
 
 #[test]
@@ -205,24 +197,13 @@ fn killed_during_inference_the_rerun_redoes_only_the_unwritten_frames() {
         }
     });
     let url = stub.url();
-    let mut child = Command::new(BIN)
-        .args([
-            film.as_os_str(),
-            "-s".as_ref(),
-            srt.as_os_str(),
-            "-v".as_ref(),
-            "thriller".as_ref(),
-        ])
-        .args([
-            "--until",
-            "inference",
-            "--analyzer",
-            "openai",
-            "--endpoint",
-            &url,
-            "--work-dir",
-        ])
-        .arg(&work)
+    let mut child = Cinecut::film(&film)
+        .subtitles(&srt)
+        .vibe("thriller")
+        .until("inference")
+        .args(["--analyzer", "openai", "--endpoint", &url])
+        .work_dir(&work)
+        .command()
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -353,11 +334,7 @@ fn model_options_without_a_use_are_refused() {
         ),
         (&["--analyzer", "openai", "--endpoint", "ftp://x"][..], "ftp://x"),
     ] {
-        let mut args: Vec<&dyn AsRef<std::ffi::OsStr>> = vec![&film, &"-v", &"drama", &"--work-dir", &work];
-        for e in extra {
-            args.push(e);
-        }
-        let r = cinecut(&args);
+        let r = Cinecut::film(&film).vibe("drama").work_dir(&work).args(extra).run();
         assert_eq!(r.code, 2, "{extra:?}: {}", r.stderr);
         assert!(r.stderr.contains(says), "{extra:?}: {}", r.stderr);
         assert!(!work.exists(), "nothing written before the options are checked");

@@ -1,7 +1,7 @@
 //! Where the music bed comes from, with real FFmpeg: the user's file and how a bad one is refused, a music folder
 //! scored by name, tags and tempo, Jamendo against a local stub (download, cache, attribution, failures).
 
-mod util;
+use crate::util;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
@@ -9,9 +9,10 @@ use std::time::Duration;
 
 use cinecut::Cancel;
 use cinecut::media::Tools;
-use cinecut::sound::jamendo::Endpoint;
-use cinecut::sound::music::{self, Chosen, MusicOptions, MusicSource};
-use cinecut::story::vibes::Vibe;
+use cinecut::sound::JamendoEndpoint as Endpoint;
+use cinecut::sound::{Chosen, MusicOptions, check_user_file, choose_with};
+use cinecut::story::Vibe;
+use cinecut::timeline::MusicSource;
 use util::jamendo_stub::{Answer, JamendoStub, search_answer, track};
 
 fn tools() -> Tools {
@@ -55,7 +56,7 @@ fn options<'a>(vibe: &'a Vibe, cache: &Path) -> MusicOptions<'a> {
 }
 
 fn choose(opts: &MusicOptions) -> Chosen {
-    music::choose_with(&tools(), opts, &Endpoint::default(), &Cancel::new()).unwrap()
+    choose_with(&tools(), opts, &Endpoint::default(), &Cancel::new()).unwrap()
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -71,7 +72,7 @@ fn user_file_gives_its_tags_for_the_credits() {
         8,
         &["-metadata", "title=Night Drive", "-metadata", "artist=The Stubs"],
     );
-    let t = music::check_user_file(&tools(), &mp3, &Cancel::new()).unwrap();
+    let t = check_user_file(&tools(), &mp3, &Cancel::new()).unwrap();
     assert_eq!(t.source, MusicSource::User);
     assert!(t.path.is_absolute());
     assert_eq!(t.title.as_deref(), Some("Night Drive"));
@@ -85,7 +86,7 @@ fn user_file_without_tags_is_named_after_its_file() {
     let dir = tempfile::tempdir().unwrap();
     let wav = dir.path().join("my_theme.wav");
     tone(&wav, 6.0, &[]);
-    let t = music::check_user_file(&tools(), &wav, &Cancel::new()).unwrap();
+    let t = check_user_file(&tools(), &wav, &Cancel::new()).unwrap();
     assert_eq!((t.title.as_deref(), t.artist.as_deref()), (Some("my_theme"), None));
 }
 
@@ -130,7 +131,7 @@ fn bad_user_files_are_errors_that_name_the_file_and_the_fix() {
         (d.to_path_buf(), "this is a folder"),
     ];
     for (path, problem) in cases {
-        let err = music::check_user_file(&tools(), &path, &Cancel::new()).unwrap_err();
+        let err = check_user_file(&tools(), &path, &Cancel::new()).unwrap_err();
         let msg = err.to_string();
         assert_eq!(err.exit_code(), 2, "{msg}");
         assert!(msg.contains(&path.display().to_string()), "names the file: {msg}");
@@ -224,7 +225,7 @@ fn a_stop_request_interrupts_instead_of_becoming_a_warning() {
     opts.dir = Some(dir.path());
     let cancel = Cancel::new();
     cancel.cancel();
-    let err = music::choose_with(&tools(), &opts, &Endpoint::default(), &cancel).unwrap_err();
+    let err = choose_with(&tools(), &opts, &Endpoint::default(), &cancel).unwrap_err();
     assert!(matches!(err, cinecut::Error::Interrupted), "{err}");
 }
 
@@ -275,7 +276,7 @@ fn endpoint(base_url: String) -> Endpoint {
 }
 
 fn choose_jamendo(opts: &MusicOptions, base_url: String) -> Chosen {
-    music::choose_with(&tools(), opts, &endpoint(base_url), &Cancel::new()).unwrap()
+    choose_with(&tools(), opts, &endpoint(base_url), &Cancel::new()).unwrap()
 }
 
 fn mp3_bytes(dir: &Path) -> Vec<u8> {
@@ -430,7 +431,7 @@ fn a_download_over_the_size_cap_is_dropped() {
         max_bytes: 10_000,
         ..endpoint(stub.base_url())
     };
-    let chosen = music::choose_with(&tools(), &opts, &small, &Cancel::new()).unwrap();
+    let chosen = choose_with(&tools(), &opts, &small, &Cancel::new()).unwrap();
     assert_eq!(chosen.track, None);
     assert!(chosen.warnings[0].contains("larger than"), "{:?}", chosen.warnings);
     assert_eq!(cache_names(&cache), Vec::<String>::new());

@@ -1,14 +1,14 @@
 //! The OpenAI-API client against a stub server on 127.0.0.1: what the requests carry, how answers are read, and
 //! which failures stop the run versus cost one frame.
 
-mod util;
+use crate::util;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use cinecut::Cancel;
-use cinecut::analyze::openai::{CallError, Client, EndpointConfig};
+use cinecut::analyze::{CallError, Client, EndpointConfig};
 use serde_json::json;
 use util::stub_server::{Reply, Request, StubServer};
 
@@ -198,7 +198,7 @@ fn the_api_key_is_sent_as_bearer_and_never_shown() {
         Reply::Raw(401, util::stub_server::error_body(&said, "invalid_request_error"))
     });
     let mut cfg = config(&stub.url());
-    cfg.api_key = Some(KEY.into());
+    cfg.api_key = Some(cinecut::workdir::Secret::new(KEY));
     assert!(!format!("{cfg:?}").contains(KEY));
     let msg = fatal_message(Client::new(cfg).describe_image(&jpeg()));
     assert_eq!(

@@ -4,12 +4,13 @@
 //! is not blank; and the report survives a work dir with only the manifest, the timeline and the trailer.
 //! The Tears of Steel demo report (ignored by default) is the visual check.
 
-mod util;
+use crate::util;
+use crate::util::Cinecut;
 
 use std::path::{Path, PathBuf};
 
-use cinecut::export::report::{self, REPORT_DIR, ReportInput};
-use util::{browser, cinecut, ffmpeg, read_json};
+use cinecut::export::{self, REPORT_DIR, ReportInput};
+use util::{browser, ffmpeg, read_json};
 
 /// A title that breaks a page which does not escape it.
 const HOSTILE: &str = r#"</title><script>alert(1)</script> & "x""#;
@@ -92,7 +93,7 @@ fn write_report(work: &Path, trailer: &Path, commands: &[(&str, &str)]) -> PathB
         analyzer: "built-in image analysis".into(),
         commands: commands.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect(),
     };
-    report::write(&input, &tools, &cinecut::Cancel::new()).unwrap()
+    export::write_report(&input, &tools, &cinecut::Cancel::new()).unwrap()
 }
 
 /// Every `<img src="…">` in document order, as a browser reads the attribute.
@@ -152,22 +153,16 @@ fn report_of_a_real_run_shows_every_clip_escapes_user_text_and_renders_in_a_brow
     let (film, srt) = varied_film(d.path());
     let work = d.path().join("w");
     let trailer = d.path().join("trailer.mp4");
-    let r = cinecut(&[
-        &film,
-        &"-s",
-        &srt,
-        &"-v",
-        &"action",
-        &"-l",
-        &"spot",
-        &"--title",
-        &HOSTILE,
-        &"--work-dir",
-        &work,
-        &"-o",
-        &trailer,
-        &"-q",
-    ]);
+    let r = Cinecut::film(&film)
+        .subtitles(&srt)
+        .vibe("action")
+        .length("spot")
+        .arg("--title")
+        .arg(HOSTILE)
+        .work_dir(&work)
+        .output(&trailer)
+        .quiet()
+        .run();
     assert_eq!(r.code, 0, "{}", r.stderr);
     let commands = [
         (
@@ -283,7 +278,7 @@ fn report_of_a_real_run_shows_every_clip_escapes_user_text_and_renders_in_a_brow
         analyzer: String::new(),
         commands: Vec::new(),
     };
-    let e = report::write(&input, &tools, &cinecut::Cancel::new()).unwrap_err();
+    let e = export::write_report(&input, &tools, &cinecut::Cancel::new()).unwrap_err();
     assert!(e.to_string().contains("gone.mp4"), "{e}");
     assert_eq!(std::fs::read_to_string(&page).unwrap(), html);
     assert!(leftovers(&work).is_empty(), "{:?}", leftovers(&work));

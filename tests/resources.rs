@@ -2,18 +2,19 @@
 //! process behind; two runs on different films at once both succeed; a second run on a film whose work dir is in
 //! use is refused with the lock error and does not disturb the first.
 //!
-//! The tests of this file run one at a time (a lock), so one test's pipes are not counted as another's leak.
+//! The in-process run is counted in a process of its own: in this binary, other tests open files and start
+//! children at the same time.
 
-mod util;
+use crate::util;
 
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::sync::Mutex;
+use std::process::Stdio;
 
 use clap::Parser;
-use util::{BIN, processes_mentioning, talking_film, wait_for};
+use util::{Cinecut, processes_mentioning, talking_film, wait_for};
 
-static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+/// Set in the process that runs the in-process test alone.
+const ALONE: &str = "CINECUT_TEST_ALONE";
 
 fn open_fds() -> Vec<String> {
     let mut fds: Vec<String> = std::fs::read_dir("/proc/self/fd")
@@ -40,11 +41,21 @@ fn children() -> Vec<String> {
 
 #[test]
 fn a_whole_run_in_process_leaks_no_descriptor_and_no_child() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    if std::env::var_os(ALONE).is_none() {
+        let name = "a_whole_run_in_process_leaks_no_descriptor_and_no_child";
+        let o = util::alone(module_path!(), name).env(ALONE, "1").output().unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(o.status.success() && text.contains("1 passed"), "{text}");
+        return;
+    }
     let d = tempfile::tempdir().unwrap();
     let (film, srt) = talking_film(d.path(), "film");
     let out = d.path().join("trailer.mp4");
-    let args = cinecut::cli::Args::parse_from([
+    let args = cinecut::Args::parse_from([
         "cinecut".as_ref(),
         film.as_os_str(),
         "-s".as_ref(),
@@ -57,7 +68,7 @@ fn a_whole_run_in_process_leaks_no_descriptor_and_no_child() {
         out.as_os_str(),
     ]);
     let before = open_fds();
-    cinecut::app::run(&args, &cinecut::Cancel::new(), cinecut::pipeline::NullReporter).unwrap();
+    cinecut::run(&args, &cinecut::Cancel::new(), cinecut::NullReporter).unwrap();
     assert!(out.is_file());
     assert!(d.path().join("film_cinecut_work/report/index.html").is_file());
     assert_eq!(open_fds(), before, "file descriptors left open by a run");
@@ -65,13 +76,14 @@ fn a_whole_run_in_process_leaks_no_descriptor_and_no_child() {
 }
 
 fn spawn(film: &Path, out: &Path) -> std::process::Child {
-    Command::new(BIN)
-        .arg(film)
-        .arg("-s")
-        .arg(film.with_extension("srt"))
-        .args(["-v", "drama", "-l", "15", "-q", "--no-report", "-o"])
-        .arg(out)
-        .stdin(Stdio::null())
+    Cinecut::film(film)
+        .subtitles(film.with_extension("srt"))
+        .vibe("drama")
+        .length("15")
+        .quiet()
+        .arg("--no-report")
+        .output(out)
+        .command()
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -80,7 +92,6 @@ fn spawn(film: &Path, out: &Path) -> std::process::Child {
 
 #[test]
 fn two_films_at_once_both_finish_and_a_second_run_on_a_busy_film_is_refused() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let d = tempfile::tempdir().unwrap();
     let (a, _) = talking_film(d.path(), "a");
     let (b, _) = talking_film(d.path(), "b");
@@ -94,15 +105,15 @@ fn two_films_at_once_both_finish_and_a_second_run_on_a_busy_film_is_refused() {
         wait_for(30.0, || !processes_mentioning(&work_a_str).is_empty()),
         "the first run never started FFmpeg"
     );
-    let second = Command::new(BIN)
-        .arg(&a)
-        .args(["-v", "drama", "-l", "15", "-q", "--no-report", "-o"])
-        .arg(d.path().join("again.mp4"))
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&second.stderr);
-    assert_eq!(second.status.code(), Some(2), "{err}");
+    let second = Cinecut::film(&a)
+        .vibe("drama")
+        .length("15")
+        .quiet()
+        .arg("--no-report")
+        .output(d.path().join("again.mp4"))
+        .run();
+    let err = &second.stderr;
+    assert_eq!(second.code, 2, "{err}");
     assert!(err.contains("is in use by another cinecut run"), "{err}");
     assert!(!d.path().join("again.mp4").exists());
 

@@ -1,7 +1,7 @@
 //! The independent story checker (`util::story_check`) on a hand-made work dir: a manifest that keeps every rule
 //! passes, and breaking each rule is reported by that rule, naming the clip, and by no other rule.
 
-mod util;
+use crate::util;
 
 use std::collections::BTreeSet;
 use std::path::Path;

@@ -1,7 +1,8 @@
 //! Stage `subtitles` end to end: a given file, one found beside the film, a track inside the container, and a
 //! file that is not subtitles at all.
 
-mod util;
+use crate::util;
+use crate::util::Cinecut;
 
 use util::*;
 
@@ -35,7 +36,11 @@ fn found_beside_the_film_or_inside_it() {
     let film = synth_film(d.path(), "film.mp4", 4);
     std::fs::write(d.path().join("film.en.srt"), SRT).unwrap();
     let work = d.path().join("w1");
-    let r = cinecut(&[&film, &"-v", &"drama", &"--until", &"subtitles", &"--work-dir", &work]);
+    let r = Cinecut::film(&film)
+        .vibe("drama")
+        .until("subtitles")
+        .work_dir(&work)
+        .run();
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stderr.contains("2 lines of dialogue"), "{}", r.stderr);
     assert_eq!(events(&work), want());
@@ -51,7 +56,11 @@ fn found_beside_the_film_or_inside_it() {
         mkv.to_str().unwrap()
     ));
     let work = d.path().join("w2");
-    let r = cinecut(&[&mkv, &"-v", &"drama", &"--until", &"subtitles", &"--work-dir", &work]);
+    let r = Cinecut::film(&mkv)
+        .vibe("drama")
+        .until("subtitles")
+        .work_dir(&work)
+        .run();
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stderr.contains("subrip track #2"), "{}", r.stderr);
     // The Matroska muxer shifts every stream so the AAC priming is not negative: in this file the cues (and
@@ -69,7 +78,11 @@ fn found_beside_the_film_or_inside_it() {
     // Changing the subtitle file re-runs the stage (and keeps the analysis).
     std::fs::write(d.path().join("film.en.srt"), SRT.replace("Run!", "Hello.")).unwrap();
     let work = d.path().join("w1");
-    let r = cinecut(&[&film, &"-v", &"drama", &"--until", &"subtitles", &"--work-dir", &work]);
+    let r = Cinecut::film(&film)
+        .vibe("drama")
+        .until("subtitles")
+        .work_dir(&work)
+        .run();
     assert!(
         r.stderr.contains("[1/8] proxy skipped") && r.stderr.contains("[2/8] subtitles done"),
         "{}",
@@ -84,7 +97,11 @@ fn a_file_that_is_not_subtitles_is_refused_with_exit_2() {
     let film = synth_film(d.path(), "film.mp4", 2);
     let notes = d.path().join("notes.srt");
     std::fs::write(&notes, "Remember to buy milk.\nAnd eggs.\n").unwrap();
-    let r = cinecut(&[&film, &"-s", &notes, &"-v", &"drama", &"--until", &"subtitles"]);
+    let r = Cinecut::film(&film)
+        .subtitles(&notes)
+        .vibe("drama")
+        .until("subtitles")
+        .run();
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("notes.srt: is not a subtitle file"), "{}", r.stderr);
 }
@@ -94,17 +111,12 @@ fn tears_of_steel_has_76_lines() {
     let Some((film, srt)) = tears_of_steel() else { return };
     let d = tempfile::tempdir().unwrap();
     let work = d.path().join("w");
-    let r = cinecut(&[
-        &film,
-        &"-s",
-        &srt,
-        &"-v",
-        &"sci-fi",
-        &"--until",
-        &"subtitles",
-        &"--work-dir",
-        &work,
-    ]);
+    let r = Cinecut::film(&film)
+        .subtitles(&srt)
+        .vibe("sci-fi")
+        .until("subtitles")
+        .work_dir(&work)
+        .run();
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(events(&work).len(), 76);
 }

@@ -1,16 +1,17 @@
 //! The built-in bed and the effects stem as FFmpeg hears them: loudness and true peak by its `ebur128` filter,
 //! format and length by ffprobe, and WAVs that FFmpeg wrote read back by `read_wav`.
 
-mod util;
+use crate::util;
 
 use std::path::Path;
 use std::process::Command;
 
-use cinecut::sound::bed::{BedPlan, render_bed};
-use cinecut::sound::sfx::{SfxEvent, SfxKind, render_sfx};
-use cinecut::sound::synth::RATE;
-use cinecut::sound::wav::{read_wav, write_wav};
-use cinecut::story::vibes::Vibe;
+use cinecut::sound::RATE;
+use cinecut::sound::render_sfx;
+use cinecut::sound::{BedPlan, render_bed};
+use cinecut::sound::{read_wav, write_wav};
+use cinecut::story::Vibe;
+use cinecut::timeline::{SfxEvent, SfxKind};
 
 /// Integrated loudness (LUFS) and true peak (dBTP) from the summary FFmpeg's `ebur128` filter prints.
 fn loudness(wav: &Path) -> (f64, f64) {

@@ -9,16 +9,15 @@
 //! `CINECUT_TORTURE_KILLS` sets the number of kills (default 15, what CI runs; 50 or more for the full test) and
 //! `CINECUT_TORTURE_SEED` the random seed (printed, so a failure can be replayed).
 
-mod util;
+use crate::util;
 
-use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use cinecut::pipeline::Stage;
-use cinecut::pipeline::checkpoint::{checkpoint_path, parse_checkpoint};
-use util::{BIN, processes_mentioning, talking_film, wait_for};
+use cinecut::Stage;
+use cinecut::{checkpoint_path, parse_checkpoint};
+use util::{Cinecut, processes_mentioning, talking_film, wait_for};
 
 const DEFAULT_KILLS: usize = 15;
 /// Every decoded frame's checksum, picture and sound: equal lists are the same trailer to a viewer.
@@ -113,24 +112,15 @@ fn killed_anywhere_and_resumed_gives_the_uninterrupted_trailer() {
     // results are moved aside between runs.
     let work = d.path().join("w");
     let out = d.path().join("trailer.mp4");
-    let args: Vec<OsString> = vec![
-        film.clone().into(),
-        "-s".into(),
-        srt.clone().into(),
-        "-v".into(),
-        "thriller".into(),
-        "-l".into(),
-        "spot".into(),
-        "--work-dir".into(),
-        work.clone().into(),
-        "-o".into(),
-        out.clone().into(),
-        "-q".into(),
-    ];
+    let run = Cinecut::film(&film)
+        .subtitles(&srt)
+        .vibe("thriller")
+        .length("spot")
+        .work_dir(&work)
+        .output(&out)
+        .quiet();
     let start = || {
-        Command::new(BIN)
-            .args(&args)
-            .stdin(Stdio::null())
+        run.command()
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()

@@ -6,14 +6,15 @@
 //! generated 120 BPM track given with `--music` (shorter than the trailer, so it is looped), drama with its
 //! crossfades, exported for an editor (read back with OpenTimelineIO) and its report opened in Chromium.
 
-mod util;
+use crate::util;
+use crate::util::Cinecut;
 
 use std::path::Path;
 use std::process::Command;
 
 use serde_json::Value;
 use util::{browser, export_check, picture_check, timeline_check};
-use util::{cinecut, read_json, tears_of_steel};
+use util::{read_json, tears_of_steel};
 
 const FPS: f64 = 24.0;
 
@@ -34,27 +35,22 @@ fn tears_of_steel_trailers_with_the_built_in_bed_and_with_a_music_file() {
 
     // 1. The built-in bed, thriller (−16 LUFS).
     let out = d.path().join("thriller.mp4");
-    let r = cinecut(&[
-        &film,
-        &"-s",
-        &srt,
-        &"-v",
-        &"thriller",
-        &"--work-dir",
-        &work,
-        &"-o",
-        &out,
-        &"-q",
-    ]);
+    let r = Cinecut::film(&film)
+        .subtitles(&srt)
+        .vibe("thriller")
+        .work_dir(&work)
+        .output(&out)
+        .quiet()
+        .run();
     assert_eq!(r.code, 0, "{}", r.stderr);
     let tl = read_json(&work.join("timeline.json"));
     assert_eq!(tl["music"]["source"], "builtin");
     // The bed's pulse is where the timeline says: track it and compare.
     let bed = read_mono(&work.join("sound/bed.wav"));
-    let found = cinecut::sound::beats::track(
+    let found = cinecut::sound::track(
         &bed,
         48_000,
-        cinecut::sound::beats::TempoPrior {
+        cinecut::sound::TempoPrior {
             min_bpm: 90.0,
             max_bpm: 150.0,
             default_bpm: 120.0,
@@ -96,15 +92,11 @@ fn tears_of_steel_trailers_with_the_built_in_bed_and_with_a_music_file() {
     }
     let edited = d.path().join("edited.json");
     std::fs::write(&edited, serde_json::to_string_pretty(&m).unwrap()).unwrap();
-    let r = cinecut(&[
-        &"--manifest",
-        &edited,
-        &"--work-dir",
-        &work,
-        &"-o",
-        &d.path().join("edited.mp4"),
-        &"-q",
-    ]);
+    let r = Cinecut::manifest(&edited)
+        .work_dir(&work)
+        .output(d.path().join("edited.mp4"))
+        .quiet()
+        .run();
     assert_eq!(r.code, 0, "{}", r.stderr);
     let rendered: Vec<String> = pieces().difference(&before).cloned().collect();
     // The clip, and at most a neighbour or two whose cut moved to another beat.
@@ -118,20 +110,15 @@ fn tears_of_steel_trailers_with_the_built_in_bed_and_with_a_music_file() {
     // 2. A 120 BPM track of 100 s given with --music, action (−14 LUFS).
     let (track, file_beats) = drum_track(d.path());
     let out = d.path().join("action.mp4");
-    let r = cinecut(&[
-        &film,
-        &"-s",
-        &srt,
-        &"-v",
-        &"action",
-        &"--music",
-        &track,
-        &"--work-dir",
-        &work,
-        &"-o",
-        &out,
-        &"-q",
-    ]);
+    let r = Cinecut::film(&film)
+        .subtitles(&srt)
+        .vibe("action")
+        .arg("--music")
+        .arg(&track)
+        .work_dir(&work)
+        .output(&out)
+        .quiet()
+        .run();
     assert_eq!(r.code, 0, "{}", r.stderr);
     let tl = read_json(&work.join("timeline.json"));
     assert_eq!(tl["music"]["source"], "user");
@@ -158,20 +145,15 @@ fn tears_of_steel_trailers_with_the_built_in_bed_and_with_a_music_file() {
 
     // 3. Drama (−18 LUFS): crossfades, fades to black, a classic title card, the built-in bed.
     let out = d.path().join("drama.mp4");
-    let r = cinecut(&[
-        &film,
-        &"-s",
-        &srt,
-        &"-v",
-        &"drama",
-        &"--work-dir",
-        &work,
-        &"-o",
-        &out,
-        &"--export",
-        &"otio,fcpxml,edl",
-        &"-q",
-    ]);
+    let r = Cinecut::film(&film)
+        .subtitles(&srt)
+        .vibe("drama")
+        .work_dir(&work)
+        .output(&out)
+        .arg("--export")
+        .arg("otio).arg(&fcpxml).arg(&edl")
+        .quiet()
+        .run();
     assert_eq!(r.code, 0, "{}", r.stderr);
     let tl = read_json(&work.join("timeline.json"));
     let crossfades = tl["video"]

@@ -1,10 +1,11 @@
 //! Stages `inference` and `structural` on films with known ground truth, and on Tears of Steel.
 
-mod util;
+use crate::util;
+use crate::util::Cinecut;
 
 use std::path::{Path, PathBuf};
 
-use util::{cinecut, ffmpeg_line, read_json};
+use util::{ffmpeg_line, read_json};
 
 /// 120 s: a still grey picture with a quiet hum, then 20 s of a moving test pattern with loud noise
 /// (85–105 s), then the quiet grey again. The loud, busy stretch is the film's climax by any measure.
@@ -68,7 +69,11 @@ fn builtin_analysis_and_anchors_follow_the_film() {
     let d = tempfile::tempdir().unwrap();
     let film = quiet_loud_quiet(d.path());
     let work = d.path().join("w");
-    let r = cinecut(&[&film, &"-v", &"action", &"--until", &"structural", &"--work-dir", &work]);
+    let r = Cinecut::film(&film)
+        .vibe("action")
+        .until("structural")
+        .work_dir(&work)
+        .run();
     assert_eq!(r.code, 0, "{}", r.stderr);
 
     let scenes = scenes(&work);

@@ -2,7 +2,7 @@
 //! survive save → load unchanged.
 #![no_main]
 
-use cinecut::pipeline::checkpoint::parse_checkpoint;
+use cinecut::parse_checkpoint;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -2,7 +2,7 @@
 //! survive save → load unchanged (the loader's checks and serde must agree).
 #![no_main]
 
-use cinecut::story::manifest::Manifest;
+use cinecut::Manifest;
 use libfuzzer_sys::fuzz_target;
 
 /// A film length for the "past the film's end" checks.

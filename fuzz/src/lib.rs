@@ -1,6 +1,6 @@
 //! What the fuzz targets check beyond "no panic, no hang": the promises the parsers' docs make about their output.
 
-use cinecut::ingest::subtitles::parse_bytes;
+use cinecut::ingest::parse_bytes;
 
 /// Parses subtitle bytes with `hint` (an extension, as the pipeline passes it) and checks the result: every kept
 /// event is timed inside the film (non-negative, finite, ends after it starts), has text, and the events are sorted.

@@ -18,7 +18,7 @@ use crate::workdir::{Progress, Unit};
 use crate::workdir::{cores, parallel_map};
 
 #[derive(Debug, Clone, Default, PartialEq)]
-pub(crate) struct InferenceSummary {
+pub struct InferenceSummary {
     pub keyframes: usize,
     /// Records taken from an earlier, interrupted run.
     pub reused: usize,
@@ -30,7 +30,7 @@ pub(crate) struct InferenceSummary {
 }
 
 impl InferenceSummary {
-    pub(crate) fn summary(&self) -> String {
+    pub fn summary(&self) -> String {
         let mut s = format!(
             "{} keyframes described ({}, {:.1}/s)",
             self.keyframes, self.analyzer, self.per_second
@@ -56,17 +56,12 @@ pub(crate) fn outputs_present(work: &WorkDir) -> bool {
 /// What stage `inference` reads: the face cascade (found at startup; installing it later redoes the
 /// descriptions) and the vision model's server, when `--analyzer openai` asks for one.
 #[derive(Debug, Clone, Serialize)]
-pub(crate) struct Inputs {
+pub struct Inputs {
     pub faces: Option<PathBuf>,
     pub vision: Option<EndpointConfig>,
 }
 
-pub(crate) fn run(
-    inputs: &Inputs,
-    work: &WorkDir,
-    cancel: &Cancel,
-    progress: &mut dyn Progress,
-) -> Result<InferenceSummary> {
+pub fn run(inputs: &Inputs, work: &WorkDir, cancel: &Cancel, progress: &mut dyn Progress) -> Result<InferenceSummary> {
     let list: KeyframeList = work.read_json(KEYFRAMES)?;
     let builtin = Builtin::load(work, inputs.faces.as_deref())?;
     let client = inputs.vision.clone().map(Client::new);

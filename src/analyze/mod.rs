@@ -17,7 +17,7 @@ mod cache;
 mod embed;
 mod faces;
 mod image;
-pub(crate) mod inference;
+pub mod inference;
 mod openai;
 mod scene;
 pub(crate) mod structural;

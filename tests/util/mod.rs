@@ -10,6 +10,7 @@ pub mod story_check;
 pub mod stub_server;
 pub mod timeline_check;
 
+use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -121,23 +122,123 @@ pub fn mean_lumas(video: &Path) -> Vec<f64> {
         .collect()
 }
 
+/// What a finished `cinecut` run left: its exit code and what it printed.
 pub struct Run {
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
 }
 
-pub fn cinecut(args: &[&dyn AsRef<std::ffi::OsStr>]) -> Run {
-    let out: Output = Command::new(BIN)
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("run cinecut");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+/// A `cinecut` invocation, built the way a user types it:
+/// `Cinecut::film(&f).subtitles(&s).vibe("action").until("proxy").run()`. Options without a method go in with
+/// `arg`/`args`, in order.
+#[derive(Debug, Clone, Default)]
+pub struct Cinecut {
+    args: Vec<OsString>,
+    env: Vec<(OsString, OsString)>,
+}
+
+impl Cinecut {
+    /// `cinecut FILM …`
+    pub fn film(film: impl AsRef<OsStr>) -> Cinecut {
+        Cinecut::default().arg(film)
     }
+
+    /// `cinecut --manifest MANIFEST …`
+    pub fn manifest(manifest: impl AsRef<OsStr>) -> Cinecut {
+        Cinecut::default().arg("--manifest").arg(manifest)
+    }
+
+    /// `cinecut export MANIFEST …`
+    pub fn export(manifest: impl AsRef<OsStr>) -> Cinecut {
+        Cinecut::default().arg("export").arg(manifest)
+    }
+
+    /// `cinecut` with exactly these arguments (a subcommand, or usage that is meant to be wrong).
+    pub fn with_args<I: IntoIterator<Item = A>, A: AsRef<OsStr>>(args: I) -> Cinecut {
+        Cinecut::default().args(args)
+    }
+
+    pub fn arg(mut self, a: impl AsRef<OsStr>) -> Cinecut {
+        self.args.push(a.as_ref().to_owned());
+        self
+    }
+
+    pub fn args<I: IntoIterator<Item = A>, A: AsRef<OsStr>>(mut self, args: I) -> Cinecut {
+        self.args.extend(args.into_iter().map(|a| a.as_ref().to_owned()));
+        self
+    }
+
+    fn opt(self, flag: &str, value: impl AsRef<OsStr>) -> Cinecut {
+        self.arg(flag).arg(value)
+    }
+
+    pub fn subtitles(self, s: impl AsRef<OsStr>) -> Cinecut {
+        self.opt("-s", s)
+    }
+
+    pub fn vibe(self, v: &str) -> Cinecut {
+        self.opt("-v", v)
+    }
+
+    pub fn until(self, stage: &str) -> Cinecut {
+        self.opt("--until", stage)
+    }
+
+    pub fn work_dir(self, d: impl AsRef<OsStr>) -> Cinecut {
+        self.opt("--work-dir", d)
+    }
+
+    pub fn output(self, o: impl AsRef<OsStr>) -> Cinecut {
+        self.opt("-o", o)
+    }
+
+    pub fn length(self, l: &str) -> Cinecut {
+        self.opt("-l", l)
+    }
+
+    pub fn quiet(self) -> Cinecut {
+        self.arg("-q")
+    }
+
+    pub fn env(mut self, k: impl AsRef<OsStr>, v: impl AsRef<OsStr>) -> Cinecut {
+        self.env.push((k.as_ref().to_owned(), v.as_ref().to_owned()));
+        self
+    }
+
+    /// The command, for a test that spawns it (to kill it, or run two at once). Stdin is closed.
+    pub fn command(&self) -> Command {
+        let mut c = Command::new(BIN);
+        c.args(&self.args).stdin(Stdio::null());
+        for (k, v) in &self.env {
+            c.env(k, v);
+        }
+        c
+    }
+
+    /// Run to the end and keep what it printed.
+    pub fn run(&self) -> Run {
+        let out: Output = self.command().output().expect("run cinecut");
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
+/// This test binary, set to run one of its tests again alone in a process of its own: for tests that must be
+/// killed, or that count the process's open files and children. `module` is the caller's `module_path!()`.
+pub fn alone(module: &str, test: &str) -> Command {
+    let module = module.split_once("::").map_or(module, |(_crate, m)| m);
+    let mut c = Command::new(std::env::current_exe().unwrap());
+    c.args([
+        "--exact",
+        &format!("{module}::{test}"),
+        "--nocapture",
+        "--test-threads=1",
+    ]);
+    c
 }
 
 /// Processes whose command line mentions `needle` (to find FFmpeg children by their work dir).

@@ -4,11 +4,12 @@
 //! The child is this test binary itself, re-run with an environment variable that turns it into the saver.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 
-use cinecut::pipeline::Stage;
-use cinecut::pipeline::checkpoint::{PipelineCheckpoint, load_checkpoint, save_checkpoint};
+use crate::util;
+use cinecut::Stage;
+use cinecut::{PipelineCheckpoint, load_checkpoint, save_checkpoint};
 
 const CHILD_ENV: &str = "CINECUT_CRASH_CHILD_DIR";
 const KILLS: u32 = 200;
@@ -34,18 +35,11 @@ fn checkpoint_survives_sigkill_at_any_moment() {
         saver(Path::new(&dir));
     }
     let dir = tempfile::tempdir().unwrap();
-    let exe = std::env::current_exe().unwrap();
     // A tiny xorshift: random kill moments without a dependency.
     let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
     let mut last_count = 0;
     for round in 0..KILLS {
-        let mut child = Command::new(&exe)
-            .args([
-                "--exact",
-                "checkpoint_survives_sigkill_at_any_moment",
-                "--nocapture",
-                "--test-threads=1",
-            ])
+        let mut child = util::alone(module_path!(), "checkpoint_survives_sigkill_at_any_moment")
             .env(CHILD_ENV, dir.path())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
