@@ -7,8 +7,10 @@
 use std::process::ExitCode;
 use std::time::Instant;
 
-use cinecut::sound::trackgen::{self, Spec, Style, TestTrack, f_measure, matches};
-use cinecut::sound::{ANALYSIS_RATE, TempoPrior, track};
+use cinecut::sound::{
+    ANALYSIS_RATE, TempoPrior, track,
+    trackgen::{self, Spec, Style, TestTrack, f_measure, matches},
+};
 
 /// Contains every generated tempo, so the true tempo is the right answer.
 const WIDE: TempoPrior = TempoPrior {

@@ -12,8 +12,7 @@ use crate::media::Tools;
 use crate::pipeline;
 use crate::story::{MANIFEST, Manifest};
 use crate::timeline::TIMELINE;
-use crate::workdir::{Reporter, Stage};
-use crate::workdir::{WorkDir, default_work_dir};
+use crate::workdir::{Reporter, Stage, WorkDir, default_work_dir};
 
 pub fn run(args: &Args, cancel: &Cancel, mut reporter: impl Reporter) -> Result<()> {
     let tools = Tools::locate()?;

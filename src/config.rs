@@ -11,15 +11,11 @@ use crate::cli::Args;
 use crate::error::{Error, Result};
 use crate::ingest::dialogue::{self, SubtitleSource, find_source};
 use crate::media::{Probe, Rate, StreamInfo, Tools, probe};
-use crate::render::Resolution;
-use crate::render::{Grade, Lut, load_user_lut};
+use crate::render::{Grade, Lut, Resolution, load_user_lut};
 use crate::sound::check_user_file;
-use crate::story::Vibe;
-use crate::story::{Length, MIN_LENGTH_S};
-use crate::story::{MANIFEST, Manifest};
+use crate::story::{Length, MANIFEST, MIN_LENGTH_S, Manifest, Vibe};
 use crate::timeline::MusicTrack;
-use crate::workdir::Secret;
-use crate::workdir::{Stage, default_work_dir};
+use crate::workdir::{Secret, Stage, default_work_dir};
 
 #[derive(Debug, Clone)]
 pub(crate) struct RunConfig {
@@ -73,53 +69,13 @@ impl RunConfig {
 }
 
 impl RunConfig {
+    /// Every check in the order a user meets them: what to make, the film itself, the options, where it goes.
     pub(crate) fn from_args(args: &Args, tools: &Tools, cancel: &Cancel) -> Result<RunConfig> {
-        let manifest = match &args.manifest {
-            Some(m) => Some(readable_file(
-                m,
-                "manifest",
-                "pass the TRAILER_MANIFEST.json that --review wrote",
-            )?),
-            None => None,
-        };
-        let (video, vibe) = match (&args.video, &args.vibe, &manifest) {
-            (video, given, Some(m)) => {
-                let (mv, mvibe) = manifest_source(m)?;
-                (video.clone().unwrap_or(mv), manifest_vibe(m, &mvibe, given.as_deref())?)
-            }
-            (Some(v), Some(vibe), None) => (v.clone(), Vibe::parse(vibe)?),
-            _ => {
-                return Err(Error::Usage {
-                    problem: "a film and a vibe are needed".into(),
-                    fix: "cinecut FILM -s SUBTITLES -v VIBE (see cinecut --help)".into(),
-                });
-            }
-        };
-        let source = readable_file(&video, "film", "check the path; pass the film file itself")?;
-        let subtitle = match &args.subtitle {
-            Some(s) => {
-                let path = readable_file(
-                    s,
-                    "subtitle file",
-                    "check the path given to -s/--subtitle, or leave -s out for a picture-led trailer",
-                )?;
-                // Now, not after the proxy: a file that is not subtitles should cost a second, not a decode.
-                dialogue::check_file(&path)?;
-                Some(path)
-            }
-            None => None,
-        };
+        let (manifest, source, vibe) = film_and_vibe(args)?;
+        let subtitle = subtitle_file(args)?;
 
         let probe = probe(tools, &source, cancel)?;
-        let Some(picture) = probe.video() else {
-            return Err(Error::bad_input(
-                &source,
-                "has no video stream (only audio or data)",
-                "pass the film's video file, not its soundtrack",
-            ));
-        };
-        check_shape(&source, picture)?;
-
+        let picture = check_picture(&source, &probe)?;
         // A manifest to render is checked whole now, with the film's length, before any work starts.
         if let Some(m) = &manifest {
             Manifest::load(m, probe.duration())?;
@@ -137,40 +93,12 @@ impl RunConfig {
         let jamendo_client_id = env("JAMENDO_CLIENT_ID")
             .and_then(|v| v.into_string().ok())
             .map(Secret::new);
-
-        let grade = match (&args.lut, args.no_grade) {
-            (Some(path), _) => {
-                let path = readable_file(path, "LUT", "pass a 3D LUT in .cube format")?;
-                let lut = load_user_lut(&path)?;
-                Grade::User { path, lut }
-            }
-            (None, true) => Grade::Off,
-            (None, false) => Grade::Vibe(Lut::for_vibe(vibe)),
-        };
-
+        let grade = grade(args, vibe)?;
         let subtitles = find_source(subtitle.as_deref(), &source, &probe);
-
-        let output = match &args.output {
-            Some(o) => std::path::absolute(o).map_err(|e| Error::io(o, "bad output path", e))?,
-            None => default_output(&source, vibe.name),
-        };
-        check_output(&output, &source)?;
-
-        let work_dir = match &args.work_dir {
-            Some(w) => std::path::absolute(w).map_err(|e| Error::io(w, "bad work-dir path", e))?,
-            None => default_work_dir(&source),
-        };
-        if work_dir.exists() && !work_dir.is_dir() {
-            return Err(Error::bad_input(
-                &work_dir,
-                "the work dir path exists and is not a folder",
-                "pass another --work-dir",
-            ));
-        }
+        let (output, work_dir) = destinations(args, &source, vibe)?;
 
         let vision = args.analyzer == "openai";
         let model = model_config(args, vision)?;
-
         let until = if args.review {
             Stage::Narrative
         } else {
@@ -207,6 +135,93 @@ impl RunConfig {
             preset: args.preset.clone(),
         })
     }
+}
+
+/// What to make: the manifest to render (if any), the film, and the one vibe (the manifest's, with `--manifest`).
+fn film_and_vibe(args: &Args) -> Result<(Option<PathBuf>, PathBuf, &'static Vibe)> {
+    let manifest = match &args.manifest {
+        Some(m) => Some(readable_file(
+            m,
+            "manifest",
+            "pass the TRAILER_MANIFEST.json that --review wrote",
+        )?),
+        None => None,
+    };
+    let (video, vibe) = match (&args.video, &args.vibe, &manifest) {
+        (video, given, Some(m)) => {
+            let (mv, mvibe) = manifest_source(m)?;
+            (video.clone().unwrap_or(mv), manifest_vibe(m, &mvibe, given.as_deref())?)
+        }
+        (Some(v), Some(vibe), None) => (v.clone(), Vibe::parse(vibe)?),
+        _ => {
+            return Err(Error::Usage {
+                problem: "a film and a vibe are needed".into(),
+                fix: "cinecut FILM -s SUBTITLES -v VIBE (see cinecut --help)".into(),
+            });
+        }
+    };
+    let source = readable_file(&video, "film", "check the path; pass the film file itself")?;
+    Ok((manifest, source, vibe))
+}
+
+/// `-s FILE`, checked now rather than after the proxy: a file that is not subtitles should cost a second, not a
+/// decode.
+fn subtitle_file(args: &Args) -> Result<Option<PathBuf>> {
+    let Some(s) = &args.subtitle else { return Ok(None) };
+    let path = readable_file(
+        s,
+        "subtitle file",
+        "check the path given to -s/--subtitle, or leave -s out for a picture-led trailer",
+    )?;
+    dialogue::check_file(&path)?;
+    Ok(Some(path))
+}
+
+/// The film's picture: there is one, and it has a film's shape.
+fn check_picture<'a>(source: &Path, probe: &'a Probe) -> Result<&'a StreamInfo> {
+    let Some(picture) = probe.video() else {
+        return Err(Error::bad_input(
+            source,
+            "has no video stream (only audio or data)",
+            "pass the film's video file, not its soundtrack",
+        ));
+    };
+    check_shape(source, picture)?;
+    Ok(picture)
+}
+
+/// `--lut FILE` (read and checked now), `--no-grade`, else the vibe's look.
+fn grade(args: &Args, vibe: &Vibe) -> Result<Grade> {
+    Ok(match (&args.lut, args.no_grade) {
+        (Some(path), _) => {
+            let path = readable_file(path, "LUT", "pass a 3D LUT in .cube format")?;
+            let lut = load_user_lut(&path)?;
+            Grade::User { path, lut }
+        }
+        (None, true) => Grade::Off,
+        (None, false) => Grade::Vibe(Lut::for_vibe(vibe)),
+    })
+}
+
+/// The trailer's path (writable, not the film) and the work dir's (a folder, or not there yet).
+fn destinations(args: &Args, source: &Path, vibe: &Vibe) -> Result<(PathBuf, PathBuf)> {
+    let output = match &args.output {
+        Some(o) => std::path::absolute(o).map_err(|e| Error::io(o, "bad output path", e))?,
+        None => default_output(source, vibe.name),
+    };
+    check_output(&output, source)?;
+    let work_dir = match &args.work_dir {
+        Some(w) => std::path::absolute(w).map_err(|e| Error::io(w, "bad work-dir path", e))?,
+        None => default_work_dir(source),
+    };
+    if work_dir.exists() && !work_dir.is_dir() {
+        return Err(Error::bad_input(
+            &work_dir,
+            "the work dir path exists and is not a folder",
+            "pass another --work-dir",
+        ));
+    }
+    Ok((output, work_dir))
 }
 
 /// The server config when a model is asked for; model options without a use for them are a mistake to report.

@@ -1,8 +1,7 @@
 //! Stage `proxy` (the single analysis pass) on media with known answers: generated films with cuts at known
 //! frames, a soundtrack with a known silent span, anamorphic and rotated pictures, and Tears of Steel.
 
-use crate::util;
-use crate::util::Cinecut;
+use crate::util::{self, Cinecut};
 
 use std::path::Path;
 

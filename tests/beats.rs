@@ -4,9 +4,10 @@
 use std::path::{Path, PathBuf};
 
 use cinecut::media::{FfCommand, Tools};
-use cinecut::sound::decode_mono;
-use cinecut::sound::trackgen::{self, Spec, Style, f_measure};
-use cinecut::sound::{ANALYSIS_RATE, TempoPrior, track};
+use cinecut::sound::{
+    ANALYSIS_RATE, TempoPrior, decode_mono, track,
+    trackgen::{self, Spec, Style, f_measure},
+};
 use cinecut::{Cancel, Error};
 
 fn tools() -> Tools {

@@ -1,8 +1,7 @@
 //! The `cinecut` command: `--until` stops, a second run resumes, the work dir is locked, Ctrl-C and SIGKILL
 //! leave no FFmpeg behind. Bad input of every kind is the matrix in `bad_input.rs`.
 
-use crate::util;
-use crate::util::Cinecut;
+use crate::util::{self, Cinecut};
 
 use std::path::Path;
 use std::process::Stdio;

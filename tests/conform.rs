@@ -3,8 +3,7 @@
 //! (frame-accurate cuts), dissolves are blends of their two clips, fades reach black, the title shows text.
 //! And the geometry: anamorphic pixels, a phone's rotation, odd sizes, `--resolution`, `--fps`.
 
-use crate::util;
-use crate::util::Cinecut;
+use crate::util::{self, Cinecut};
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

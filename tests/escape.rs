@@ -4,8 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use cinecut::Cancel;
-use cinecut::media::{FfCommand, Tools};
-use cinecut::media::{drawtext_text, filter_value};
+use cinecut::media::{FfCommand, Tools, drawtext_text, filter_value};
 
 const HOSTILE: &[&str] = &[
     "plain",

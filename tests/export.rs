@@ -3,8 +3,7 @@
 //! the rendered trailer frame for frame: on a film whose grey level counts its frames, every frame the exported
 //! edit says shows source frame N does show it in the trailer.
 
-use crate::util;
-use crate::util::Cinecut;
+use crate::util::{self, Cinecut};
 
 use serde_json::{Value, json};
 use util::export_check::{Edit, check_exports};

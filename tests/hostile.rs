@@ -5,8 +5,7 @@
 //! used to start FFmpeg: every argument goes to it as one argv entry, so there is nothing to inject into.)
 //! tests/escape.rs checks the filter-graph escaping itself, value by value.
 
-use crate::util;
-use crate::util::Cinecut;
+use crate::util::{self, Cinecut};
 
 use std::path::Path;
 

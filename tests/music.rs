@@ -9,8 +9,7 @@ use std::time::Duration;
 
 use cinecut::Cancel;
 use cinecut::media::Tools;
-use cinecut::sound::JamendoEndpoint as Endpoint;
-use cinecut::sound::{Chosen, MusicOptions, check_user_file, choose_with};
+use cinecut::sound::{Chosen, JamendoEndpoint as Endpoint, MusicOptions, check_user_file, choose_with};
 use cinecut::story::Vibe;
 use cinecut::timeline::MusicSource;
 use util::jamendo_stub::{Answer, JamendoStub, search_answer, track};

@@ -4,8 +4,7 @@
 //! is not blank; and the report survives a work dir with only the manifest, the timeline and the trailer.
 //! The Tears of Steel demo report (ignored by default) is the visual check.
 
-use crate::util;
-use crate::util::Cinecut;
+use crate::util::{self, Cinecut};
 
 use std::path::{Path, PathBuf};
 

@@ -1,8 +1,7 @@
 //! Stage `subtitles` end to end: a given file, one found beside the film, a track inside the container, and a
 //! file that is not subtitles at all.
 
-use crate::util;
-use crate::util::Cinecut;
+use crate::util::{self, Cinecut};
 
 use util::*;
 

@@ -6,10 +6,7 @@ use crate::util;
 use std::path::Path;
 use std::process::Command;
 
-use cinecut::sound::RATE;
-use cinecut::sound::render_sfx;
-use cinecut::sound::{BedPlan, render_bed};
-use cinecut::sound::{read_wav, write_wav};
+use cinecut::sound::{BedPlan, RATE, read_wav, render_bed, render_sfx, write_wav};
 use cinecut::story::Vibe;
 use cinecut::timeline::{SfxEvent, SfxKind};
 

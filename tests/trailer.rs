@@ -6,8 +6,7 @@
 //! generated 120 BPM track given with `--music` (shorter than the trailer, so it is looped), drama with its
 //! crossfades, exported for an editor (read back with OpenTimelineIO) and its report opened in Chromium.
 
-use crate::util;
-use crate::util::Cinecut;
+use crate::util::{self, Cinecut};
 
 use std::path::Path;
 use std::process::Command;

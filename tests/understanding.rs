@@ -1,7 +1,6 @@
 //! Stages `inference` and `structural` on films with known ground truth, and on Tears of Steel.
 
-use crate::util;
-use crate::util::Cinecut;
+use crate::util::{self, Cinecut};
 
 use std::path::{Path, PathBuf};
 

@@ -20,8 +20,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::ingest::Span;
-use crate::ingest::{DialogueEvent, Emotion};
+use crate::ingest::{DialogueEvent, Emotion, Span};
 
 pub(crate) const STRUCTURE: &str = "structure.json";
 /// Bump when the rules change.

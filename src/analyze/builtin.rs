@@ -20,12 +20,10 @@ use super::faces::{self, FaceDetector};
 use super::image::decode_small;
 use super::scene::{SceneDescription, SceneText, TextSource};
 use crate::error::{Error, IoContext, Result};
-use crate::ingest::ColumnsReader;
-use crate::ingest::FrameSignals;
-use crate::ingest::Keyframe;
-use crate::ingest::Shot;
-use crate::ingest::analysis::{self, ShotList};
-use crate::ingest::{ENVELOPE, SUMMARY};
+use crate::ingest::{
+    ColumnsReader, ENVELOPE, FrameSignals, Keyframe, SUMMARY, Shot,
+    analysis::{self, ShotList},
+};
 use crate::workdir::WorkDir;
 
 /// Bump when a number or a text rule changes: cached records of another version are redone.

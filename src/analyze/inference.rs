@@ -13,9 +13,7 @@ use super::scene::TextSource;
 use crate::cancel::Cancel;
 use crate::error::{IoContext, Result};
 use crate::ingest::{KEYFRAMES, KeyframeList};
-use crate::workdir::WorkDir;
-use crate::workdir::{Progress, Unit};
-use crate::workdir::{cores, parallel_map};
+use crate::workdir::{Progress, Unit, WorkDir, cores, parallel_map};
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InferenceSummary {

@@ -7,12 +7,11 @@ use super::anchors::{self, AnchorSource, STRUCTURE, Signals, Structure};
 use super::openai::{CallError, Client, EndpointConfig};
 use super::turning_points;
 use crate::error::Result;
-use crate::ingest::ENVELOPE;
-use crate::ingest::SPANS;
-use crate::ingest::StorySpans;
-use crate::ingest::analysis::{self, ShotList};
-use crate::ingest::per_second;
-use crate::ingest::{DIALOGUE, Dialogue};
+use crate::ingest::{
+    DIALOGUE, Dialogue, ENVELOPE, SPANS, StorySpans,
+    analysis::{self, ShotList},
+    per_second,
+};
 use crate::workdir::WorkDir;
 
 pub(crate) const VERSIONS: &[u32] = &[anchors::VERSION, turning_points::PROMPT_VERSION];

@@ -12,8 +12,7 @@ use serde_json::{Value, json};
 
 use super::anchors::Anchors;
 use crate::error::Result;
-use crate::ingest::DialogueEvent;
-use crate::ingest::Span;
+use crate::ingest::{DialogueEvent, Span};
 
 /// Bump when a prompt or schema changes (part of the stage key).
 pub(super) const PROMPT_VERSION: u32 = 1;

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 use crate::media::Rate;
 use crate::story::{Act, Manifest, Transition};
-use crate::timeline::{Kind, Timeline};
+use crate::timeline::{Kind, Segment, Timeline};
 
 /// Where the record side starts: one hour, as editors number their timelines.
 pub(super) const RECORD_START_S: u64 = 3600;
@@ -234,7 +234,8 @@ pub(super) fn source_frame(t: f64, rate: Rate) -> u64 {
     (t * rate.fps() - 0.5 - 1e-6).ceil().max(0.0) as u64
 }
 
-/// Build the cut list from the timeline and the manifest it was built from.
+/// Build the cut list from the timeline and the manifest it was built from: the picture as edits, the sound as
+/// up to four tracks (those whose files exist), the act markers and the story anchors.
 pub(super) fn build(
     tl: &Timeline,
     m: &Manifest,
@@ -242,112 +243,145 @@ pub(super) fn build(
     music: Option<Media>,
     effects: Option<Media>,
 ) -> CutList {
-    let rate = tl.rate;
-    let src_rate = source.video.map_or(rate, |v| v.rate);
-    let video: Vec<Event> = tl
-        .video
-        .iter()
-        .map(|s| {
-            let what = match (s.kind, s.source_start_s, s.clip_index) {
-                (Kind::Clip | Kind::Button, Some(from), Some(i)) => What::Clip {
-                    src_in: source_frame(from, src_rate),
-                    notes: Box::new(notes(m, i, s.keep_audio)),
-                },
-                (Kind::Title | Kind::Card, ..) => What::Title {
-                    text: s.text.clone().unwrap_or_default(),
-                    tagline: s.tagline.clone(),
-                },
-                _ => What::Black,
-            };
-            let transition_in = (s.transition_frames >= 2).then(|| TransitionIn {
-                blend: match s.transition_in {
-                    Transition::Crossfade => Blend::Dissolve,
-                    Transition::FadeToWhite => Blend::Dip { white: true },
-                    _ => Blend::Dip { white: false },
-                },
-                frames: s.transition_frames / 2 * 2,
-            });
-            Event {
-                rec_in: s.start_frame,
-                rec_out: s.end_frame,
-                what,
-                transition_in,
-            }
-        })
-        .collect();
-    let fps = rate.fps();
-    let frame = |t: f64| (t * fps).round().max(0.0) as u64;
-    // A sound placed at trailer time `at` playing file time `file_at`: snap its start to a frame and move the
-    // file time by as much, so what plays at each instant is unchanged.
-    let sound = |at: f64, end: f64, file_at: f64, file: SoundFile, name: String, gain_db: f64| {
-        let rec_in = frame(at).min(tl.frames);
+    let src_rate = source.video.map_or(tl.rate, |v| v.rate);
+    let video = tl.video.iter().map(|s| event(s, m, src_rate)).collect();
+    let mut audio = audio_tracks(tl);
+    audio.retain(|t| match t.name {
+        MUSIC => music.is_some(),
+        EFFECTS => effects.is_some(),
+        // A film without sound has neither its own sound under the clips nor voice lines.
+        _ => source.audio.is_some(),
+    });
+    CutList {
+        name: format!(
+            "{} ({} trailer)",
+            m.title.clone().unwrap_or_else(|| source.name()),
+            tl.vibe
+        ),
+        vibe: tl.vibe.clone(),
+        rate: tl.rate,
+        frames: tl.frames,
+        source,
+        music,
+        effects,
+        video,
+        audio,
+        markers: markers(tl),
+        anchors: anchors(m),
+    }
+}
+
+const MUSIC: &str = "Music";
+const EFFECTS: &str = "Effects";
+
+/// One segment of the picture as an edit: a clip of the film, the title, or black.
+fn event(s: &Segment, m: &Manifest, src_rate: Rate) -> Event {
+    let what = match (s.kind, s.source_start_s, s.clip_index) {
+        (Kind::Clip | Kind::Button, Some(from), Some(i)) => What::Clip {
+            src_in: source_frame(from, src_rate),
+            notes: Box::new(notes(m, i, s.keep_audio)),
+        },
+        (Kind::Title | Kind::Card, ..) => What::Title {
+            text: s.text.clone().unwrap_or_default(),
+            tagline: s.tagline.clone(),
+        },
+        _ => What::Black,
+    };
+    let transition_in = (s.transition_frames >= 2).then(|| TransitionIn {
+        blend: match s.transition_in {
+            Transition::Crossfade => Blend::Dissolve,
+            Transition::FadeToWhite => Blend::Dip { white: true },
+            _ => Blend::Dip { white: false },
+        },
+        frames: s.transition_frames / 2 * 2,
+    });
+    Event {
+        rec_in: s.start_frame,
+        rec_out: s.end_frame,
+        what,
+        transition_in,
+    }
+}
+
+/// Puts sounds on the record side in whole frames.
+struct Placer {
+    fps: f64,
+    frames: u64,
+}
+
+impl Placer {
+    fn frame(&self, t: f64) -> u64 {
+        (t * self.fps).round().max(0.0) as u64
+    }
+
+    /// A sound placed at trailer time `at` playing file time `file_at`: its start snaps to a frame and the file
+    /// time moves by as much, so what plays at each instant is unchanged.
+    fn sound(&self, at: f64, end: f64, file_at: f64, file: SoundFile, name: String) -> Sound {
+        let rec_in = self.frame(at).min(self.frames);
         Sound {
             rec_in,
-            rec_out: frame(end).min(tl.frames),
+            rec_out: self.frame(end).min(self.frames),
             file,
-            file_s: file_at + (rec_in as f64 / fps - at),
+            file_s: file_at + (rec_in as f64 / self.fps - at),
             name,
-            gain_db,
+            gain_db: 0.0,
             fade_in_frames: 0,
             fade_out_frames: 0,
         }
-    };
-    let mut film = Vec::new();
-    for a in &tl.film_audio {
-        let mut s = sound(
-            a.start_s,
-            a.end_s,
-            a.source_start_s,
-            SoundFile::Film,
-            format!("clip {}", a.clip_index + 1),
-            a.gain_db,
-        );
-        s.fade_in_frames = frame(a.fade_in_s);
-        s.fade_out_frames = frame(a.fade_out_s);
-        film.push(s);
     }
+}
+
+/// The film's own sound under the clips (with its gains and fades), the voice lines, the music (cut by the
+/// silence beat, faded at the end) and the effects; sounds that round to nothing are left out.
+fn audio_tracks(tl: &Timeline) -> Vec<AudioTrack> {
+    let at = Placer {
+        fps: tl.rate.fps(),
+        frames: tl.frames,
+    };
+    let film = tl
+        .film_audio
+        .iter()
+        .map(|a| Sound {
+            gain_db: a.gain_db,
+            fade_in_frames: at.frame(a.fade_in_s),
+            fade_out_frames: at.frame(a.fade_out_s),
+            ..at.sound(
+                a.start_s,
+                a.end_s,
+                a.source_start_s,
+                SoundFile::Film,
+                format!("clip {}", a.clip_index + 1),
+            )
+        })
+        .collect();
     let voice = tl
         .voice
         .iter()
-        .map(|v| sound(v.at_s, v.end_s, v.source_start_s, SoundFile::Film, v.text.clone(), 0.0))
+        .map(|v| at.sound(v.at_s, v.end_s, v.source_start_s, SoundFile::Film, v.text.clone()))
         .collect();
-    let mut music_sounds = Vec::new();
+    let mut music = Vec::new();
     if let Some(mu) = &tl.music {
+        let name = mu.title.clone().unwrap_or_else(|| "music".into());
         for p in &mu.pieces {
-            // The silence beat cuts the music.
             for (a, b) in minus(p.start_s.max(0.0), p.end_s, &mu.mutes) {
-                let name = mu.title.clone().unwrap_or_else(|| "music".into());
-                music_sounds.push(sound(
-                    a,
-                    b,
-                    p.music_start_s + (a - p.start_s),
-                    SoundFile::Music,
-                    name,
-                    0.0,
-                ));
+                music.push(at.sound(a, b, p.music_start_s + (a - p.start_s), SoundFile::Music, name.clone()));
             }
         }
-        if let Some(last) = music_sounds.last_mut() {
-            last.fade_out_frames = frame(mu.fade_out_s).min(last.rec_out - last.rec_in);
+        if let Some(last) = music.last_mut() {
+            last.fade_out_frames = at.frame(mu.fade_out_s).min(last.rec_out - last.rec_in);
         }
     }
-    let effects_sounds = tl
+    let effects = tl
         .sfx
         .iter()
         .map(|e| {
             let start = (e.at_s - e.kind.lead_s()).max(0.0);
             let end = (start + e.kind.duration_s()).min(tl.duration_s);
-            sound(
-                start,
-                end,
-                start,
-                SoundFile::Effects,
-                format!("{:?}", e.kind).to_lowercase(),
-                0.0,
-            )
+            let name = format!("{:?}", e.kind).to_lowercase();
+            at.sound(start, end, start, SoundFile::Effects, name)
         })
         .collect();
-    let mut audio = vec![
+    let mut tracks = vec![
         AudioTrack {
             name: "Film sound",
             sounds: film,
@@ -357,64 +391,33 @@ pub(super) fn build(
             sounds: voice,
         },
         AudioTrack {
-            name: "Music",
-            sounds: music_sounds,
+            name: MUSIC,
+            sounds: music,
         },
         AudioTrack {
-            name: "Effects",
-            sounds: effects_sounds,
+            name: EFFECTS,
+            sounds: effects,
         },
     ];
-    for t in &mut audio {
+    for t in &mut tracks {
         t.sounds.retain(|s| s.rec_out > s.rec_in);
     }
-    if music.is_none() {
-        audio.retain(|t| t.name != "Music");
-    }
-    if effects.is_none() {
-        audio.retain(|t| t.name != "Effects");
-    }
-    if source.audio.is_none() {
-        audio.retain(|t| t.name != "Film sound" && t.name != "Voice lines");
-    }
-    let anchors = m
-        .structural_anchors
-        .as_ref()
-        .map(|a| {
-            vec![
-                Anchor {
-                    name: "beginning",
-                    film_s: a.anchors.begin_t,
-                },
-                Anchor {
-                    name: "escalation",
-                    film_s: a.anchors.escalation_t,
-                },
-                Anchor {
-                    name: "climax",
-                    film_s: a.anchors.climax_t,
-                },
-            ]
-        })
-        .unwrap_or_default();
-    let markers = markers(tl);
-    CutList {
-        name: format!(
-            "{} ({} trailer)",
-            m.title.clone().unwrap_or_else(|| source.name()),
-            tl.vibe
-        ),
-        vibe: tl.vibe.clone(),
-        rate,
-        frames: tl.frames,
-        source,
-        music,
-        effects,
-        video,
-        audio,
-        markers,
-        anchors,
-    }
+    tracks
+}
+
+/// The story anchors the manifest recorded, as markers on the film.
+fn anchors(m: &Manifest) -> Vec<Anchor> {
+    let Some(a) = &m.structural_anchors else {
+        return vec![];
+    };
+    [
+        ("beginning", a.anchors.begin_t),
+        ("escalation", a.anchors.escalation_t),
+        ("climax", a.anchors.climax_t),
+    ]
+    .into_iter()
+    .map(|(name, film_s)| Anchor { name, film_s })
+    .collect()
 }
 
 fn notes(m: &Manifest, i: usize, keep_audio: bool) -> ClipNotes {

@@ -13,8 +13,7 @@ use std::path::{Path, PathBuf};
 
 use crate::cancel::Cancel;
 use crate::error::{Error, IoContext, Result};
-use crate::media::{Probe, probe};
-use crate::media::{Rate, Tools};
+use crate::media::{Probe, Rate, Tools, probe};
 use crate::sound::SFX;
 use crate::story::Manifest;
 use crate::timeline::{TIMELINE, Timeline};

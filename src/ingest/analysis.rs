@@ -15,8 +15,7 @@ use super::signals::{self, COL_MOTION, mean_abs_diff};
 use crate::cancel::Cancel;
 use crate::error::{Error, Result};
 use crate::media::{FfCommand, Probe, Tools, probe};
-use crate::workdir::{PartFile, WorkDir};
-use crate::workdir::{Progress, Unit};
+use crate::workdir::{PartFile, Progress, Unit, WorkDir};
 
 /// Bump when the outputs change shape or meaning; a new version re-runs the stage on resume.
 pub(crate) const VERSION: u32 = 3;

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::columns::ColumnsWriter;
+use super::spans::Span;
 use crate::cancel::Cancel;
 use crate::error::{Error, Result};
 use crate::media::{FfCommand, Probe, Tools};
@@ -25,12 +26,6 @@ const PEAK_SPACING_S: f64 = 2.0;
 const PEAK_ABOVE_LU: f64 = 6.0;
 /// Stored for "no signal at all" (R128 reports −∞).
 const FLOOR: f64 = -120.0;
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub(crate) struct Span {
-    pub start_s: f64,
-    pub end_s: f64,
-}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Peak {

@@ -19,10 +19,8 @@ use super::spans::{self, Second, StorySpans};
 use super::subtitles::DialogueEvent;
 use crate::cancel::Cancel;
 use crate::error::{Error, IoContext, Result};
-use crate::media::{FfCommand, Tools};
-use crate::media::{filter_value, image2_pattern};
-use crate::workdir::WorkDir;
-use crate::workdir::{Progress, Unit};
+use crate::media::{FfCommand, Tools, filter_value, image2_pattern};
+use crate::workdir::{Progress, Unit, WorkDir};
 
 pub(crate) const KEYFRAMES: &str = "keyframes.json";
 pub(crate) const IMAGES: &str = "keyframes";

@@ -93,24 +93,67 @@ pub fn layout(card: &Card, w: u32, h: u32, dur_s: f64) -> Vec<TextLine> {
         .map(|t| words(t, look.tagline.uppercase))
         .unwrap_or_default();
     let (fw, fh) = (f64::from(w), f64::from(h));
-    // Sizes follow the shorter side, so a portrait frame is not given type only its height could hold.
+    // 1. Each text at the largest size that fits the measure in its most lines.
+    let (mut title, mut tagline) = fit_blocks(card.style, &look, &title, &tagline, fw, fh);
+    // 2. Both stacked, shrunk to fit the frame's height, centred.
+    let top = stack(&mut title, &mut tagline, look.rule, fh);
+    // 3. Every line placed, with its fade, and the rule under the title.
+    place(card.style, look.rule, &title, &tagline, top, fw, dur_s)
+}
+
+/// One text of the card (the title or the tagline) set in lines at one size.
+struct Block {
+    lines: Vec<String>,
+    size: f64,
+    spacer: Option<char>,
+    face: Face,
+    font: String,
+    color: u32,
+    /// Baseline to baseline, in sizes.
+    pitch: f64,
+}
+
+impl Block {
+    /// From the first line's capitals to the last baseline.
+    fn height(&self, size: f64) -> f64 {
+        CAP_HEIGHT * size + (self.lines.len() - 1) as f64 * self.pitch * size
+    }
+}
+
+/// Title baseline to the tagline's capitals, in title sizes: room for descenders, and for the rule when there is
+/// one.
+fn gap(rule: bool) -> f64 {
+    if rule { 0.8 } else { 0.6 }
+}
+
+/// Below the last title baseline, the rule of a card without a tagline, in title sizes.
+const RULE_ALONE: f64 = 0.4;
+
+/// Step 1: the title at its style's size (the shorter side decides, so a portrait frame is not given type only
+/// its height could hold), the tagline smaller, each shrunk until it fits the measure in its most lines.
+fn fit_blocks(
+    style: TitleStyle,
+    look: &Look,
+    title: &[String],
+    tagline: &[String],
+    fw: f64,
+    fh: f64,
+) -> (Block, Block) {
     let reference = fw.min(fh);
     // Whole pixels, so a line's width rounded up still fits.
     let measure = (fw * MEASURE).floor();
-
-    let title_spacer = spacer(f64::from(card.style.tracking()));
+    let title_spacer = spacer(f64::from(style.tracking()));
     let target = look.cap_share * reference / CAP_HEIGHT;
     let min = (fh / 40.0).max(12.0).min(target);
-    let (title_lines, mut title_size) = fit(&title, look.face, title_spacer, measure, target, min, MAX_TITLE_LINES);
-
+    let (title_lines, title_size) = fit(title, look.face, title_spacer, measure, target, min, MAX_TITLE_LINES);
     let tag_spacer = spacer(look.tagline.tracking);
-    let (tag_lines, mut tag_size) = if tagline.is_empty() {
+    let (tag_lines, tag_size) = if tagline.is_empty() {
         (Vec::new(), 0.0)
     } else {
         let target = (TAGLINE_CAP_SHARE * reference / CAP_HEIGHT).min(title_size * TAGLINE_MAX_RATIO);
         let min = (fh / 60.0).max(9.0).min(target);
         fit(
-            &tagline,
+            tagline,
             look.tagline.face,
             tag_spacer,
             measure,
@@ -119,98 +162,113 @@ pub fn layout(card: &Card, w: u32, h: u32, dur_s: f64) -> Vec<TextLine> {
             MAX_TAGLINE_LINES,
         )
     };
+    let title = Block {
+        lines: title_lines,
+        size: title_size,
+        spacer: title_spacer,
+        face: look.face,
+        font: font(style.font(), look.weight),
+        color: look.color,
+        pitch: if style.uppercase() { 1.12 } else { 1.2 },
+    };
+    let tagline = Block {
+        lines: tag_lines,
+        size: tag_size,
+        spacer: tag_spacer,
+        face: look.tagline.face,
+        font: font(style.font(), look.tagline.weight),
+        color: look.tagline.color,
+        pitch: 1.35,
+    };
+    (title, tagline)
+}
 
-    // Vertical: from the first title line's capitals to the last baseline (or the rule under the title).
-    let title_pitch = if card.style.uppercase() { 1.12 } else { 1.2 };
-    let tag_pitch = 1.35;
-    let rule = look.rule.is_some();
-    // Title baseline to the tagline's capitals: room for descenders, and for the rule when there is one.
-    let gap = if rule { 0.8 } else { 0.6 };
-    let rule_alone = 0.4;
+/// Step 2: the two blocks (and the rule) one above the other, scaled down together when taller than `MAX_BLOCK`
+/// of the frame, at whole-pixel sizes; returns the top of the stack, centring it.
+fn stack(title: &mut Block, tagline: &mut Block, rule: Option<u32>, fh: f64) -> f64 {
+    let rule = rule.is_some();
     let height = |ts: f64, gs: f64| {
-        let title_block = CAP_HEIGHT * ts + (title_lines.len() - 1) as f64 * title_pitch * ts;
-        if tag_lines.is_empty() {
-            title_block + if rule { rule_alone * ts } else { 0.0 }
+        if tagline.lines.is_empty() {
+            title.height(ts) + if rule { RULE_ALONE * ts } else { 0.0 }
         } else {
-            title_block + gap * ts + CAP_HEIGHT * gs + (tag_lines.len() - 1) as f64 * tag_pitch * gs
+            let tag_lines = (tagline.lines.len() - 1) as f64;
+            title.height(ts) + gap(rule) * ts + CAP_HEIGHT * gs + tag_lines * tagline.pitch * gs
         }
     };
-    let overflow = height(title_size, tag_size) / (MAX_BLOCK * fh);
-    if overflow > 1.0 {
-        title_size /= overflow;
-        tag_size /= overflow;
-    }
+    let overflow = height(title.size, tagline.size) / (MAX_BLOCK * fh);
+    let scale = if overflow > 1.0 { overflow } else { 1.0 };
     // Whole pixels, rounded down so the widths only shrink.
-    let title_size = title_size.floor().max(1.0);
-    let tag_size = tag_size.floor().max(1.0);
-    let total = height(title_size, if tag_lines.is_empty() { 0.0 } else { tag_size });
-    let top = (fh - total) / 2.0;
+    let (ts, gs) = (
+        (title.size / scale).floor().max(1.0),
+        (tagline.size / scale).floor().max(1.0),
+    );
+    let total = height(ts, if tagline.lines.is_empty() { 0.0 } else { gs });
+    (title.size, tagline.size) = (ts, gs);
+    (fh - total) / 2.0
+}
 
-    let fade = card_fade(card.style, dur_s);
+/// Step 3: each line at its baseline, fading in with the card (the tagline a little later), and the rule under
+/// the last title line for styles that have one.
+fn place(
+    style: TitleStyle,
+    rule: Option<u32>,
+    title: &Block,
+    tagline: &Block,
+    top: f64,
+    fw: f64,
+    dur_s: f64,
+) -> Vec<TextLine> {
+    let fade = card_fade(style, dur_s);
     let dur = if dur_s.is_finite() { dur_s.max(0.0) } else { 0.0 };
     let tag_start = (fade * 0.8 + 0.3).min(dur * 0.35);
     let tag_fade = fade.max(0.3).min(dur * 0.2);
-
-    let line = |text: &str, face: Face, spacer: Option<char>, font: String, size: f64, baseline: f64| {
-        let text = track(text, spacer);
+    let line = |block: &Block, text: &str, baseline: f64| {
+        let text = track(text, block.spacer);
         TextLine {
-            width: Extent::of(&text, face).pixels(size).ceil() as u32,
+            width: Extent::of(&text, block.face).pixels(block.size).ceil() as u32,
             text,
-            font,
-            size: size as u32,
-            y: (baseline - CAP_HEIGHT * size).round() as i64,
+            font: block.font.clone(),
+            size: block.size as u32,
+            y: (baseline - CAP_HEIGHT * block.size).round() as i64,
             baseline: baseline.round() as i64,
-            color: String::new(),
+            color: color(block.color),
             fade_in_start_s: 0.0,
             fade_in_s: fade,
             rule_below: None,
         }
     };
-    let mut out = Vec::with_capacity(title_lines.len() + tag_lines.len());
-    let mut baseline = top + CAP_HEIGHT * title_size;
-    for (i, text) in title_lines.iter().enumerate() {
+    let mut out = Vec::with_capacity(title.lines.len() + tagline.lines.len());
+    let mut baseline = top + CAP_HEIGHT * title.size;
+    for (i, text) in title.lines.iter().enumerate() {
         if i > 0 {
-            baseline += title_pitch * title_size;
+            baseline += title.pitch * title.size;
         }
-        let mut l = line(
-            text,
-            look.face,
-            title_spacer,
-            font(card.style.font(), look.weight),
-            title_size,
-            baseline,
-        );
-        l.color = color(look.color);
-        out.push(l);
+        out.push(line(title, text, baseline));
     }
-    if let (Some(rule_color), Some(last)) = (look.rule, out.last_mut()) {
-        let thickness = (title_size * 0.025).round().max(1.0);
-        let below = if tag_lines.is_empty() { rule_alone } else { gap / 2.0 };
+    if let (Some(rule_color), Some(last)) = (rule, out.last_mut()) {
+        let thickness = (title.size * 0.025).round().max(1.0);
+        let below = if tagline.lines.is_empty() {
+            RULE_ALONE
+        } else {
+            gap(true) / 2.0
+        };
         last.rule_below = Some(Rule {
-            y: (baseline + below * title_size - thickness / 2.0).round() as i64,
+            y: (baseline + below * title.size - thickness / 2.0).round() as i64,
             width: (f64::from(last.width) * 0.4).min(fw * 0.3).round() as u32,
             thickness: thickness as u32,
             color: color(rule_color),
         });
     }
-    let tagline_font = font(card.style.font(), look.tagline.weight);
-    baseline += gap * title_size + CAP_HEIGHT * tag_size;
-    for (i, text) in tag_lines.iter().enumerate() {
+    baseline += gap(rule.is_some()) * title.size + CAP_HEIGHT * tagline.size;
+    for (i, text) in tagline.lines.iter().enumerate() {
         if i > 0 {
-            baseline += tag_pitch * tag_size;
+            baseline += tagline.pitch * tagline.size;
         }
-        let mut l = line(
-            text,
-            look.tagline.face,
-            tag_spacer,
-            tagline_font.clone(),
-            tag_size,
-            baseline,
-        );
-        l.color = color(look.tagline.color);
-        l.fade_in_start_s = tag_start;
-        l.fade_in_s = tag_fade;
-        out.push(l);
+        out.push(TextLine {
+            fade_in_start_s: tag_start,
+            fade_in_s: tag_fade,
+            ..line(tagline, text, baseline)
+        });
     }
     out
 }

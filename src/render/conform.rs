@@ -16,10 +16,11 @@ use super::picture;
 use super::plan;
 use crate::cancel::Cancel;
 use crate::error::{Error, Result};
-use crate::media::FfCommand;
-use crate::media::{Rate, StreamInfo, Tools};
-use crate::sound::mix::{self, MixReport};
-use crate::sound::read_wav;
+use crate::media::{FfCommand, Rate, StreamInfo, Tools};
+use crate::sound::{
+    mix::{self, MixReport},
+    read_wav,
+};
 use crate::story::Vibe;
 use crate::timeline::{TIMELINE, Timeline};
 use crate::workdir::{PartFile, Progress, Unit, WorkDir, atomic_write};

@@ -25,8 +25,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::media::StreamInfo;
-use crate::media::filter_value;
+use crate::media::{StreamInfo, filter_value};
 use crate::story::Vibe;
 
 /// Points per axis of the vibes' LUTs: the common size for grading LUTs (Resolve, Photoshop), fine enough that

@@ -8,8 +8,7 @@
 
 use serde::Serialize;
 
-use crate::story::TitleStyle;
-use crate::story::Transition;
+use crate::story::{TitleStyle, Transition};
 use crate::timeline::{Kind, Segment, Timeline};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -11,18 +11,20 @@ use crate::media::Rate;
 use crate::analyze::{STRUCTURE, Structure};
 use crate::cancel::Cancel;
 use crate::error::Result;
-use crate::ingest::analysis::{self, ShotList};
-use crate::ingest::{DIALOGUE, Dialogue};
+use crate::ingest::{
+    DIALOGUE, Dialogue,
+    analysis::{self, ShotList},
+};
 use crate::media::Tools;
-use crate::sound::beats::{self, ANALYSIS_RATE, TempoPrior};
-use crate::sound::bed::{self, BedPlan};
-use crate::sound::music::{self, MusicOptions};
-use crate::sound::sfx;
-use crate::sound::{decode, wav};
-use crate::story::Edges;
-use crate::story::Vibe;
-use crate::story::{Act, BpmGrid, Manifest, MusicBed};
-use crate::timeline::{self, Bed, Film, Kind, MusicAnalysis, MusicTrack, SfxKind, TIMELINE, Timeline};
+use crate::sound::{
+    beats::{self, ANALYSIS_RATE, TempoPrior},
+    bed::{self, BedPlan},
+    decode,
+    music::{self, MusicOptions},
+    sfx, wav,
+};
+use crate::story::{Act, BpmGrid, Edges, Manifest, MusicBed, Vibe};
+use crate::timeline::{self, Bed, Footage, Kind, MusicAnalysis, MusicTrack, SfxKind, TIMELINE, Timeline};
 use crate::workdir::{Secret, WorkDir};
 
 /// Bump when the timeline or the synthesised sound for the same manifest changes.
@@ -103,7 +105,7 @@ pub(crate) fn run(tools: &Tools, opts: &Inputs, work: &WorkDir, cancel: &Cancel)
     let edges = shots
         .as_ref()
         .map(|s| Edges::new(s.fps, s.offset_s, s.frames, &s.shots, &cues, (0.0, duration_s)));
-    let film = Film {
+    let film = Footage {
         duration_s,
         edges: edges.as_ref(),
         cues: &cues,

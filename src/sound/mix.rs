@@ -17,8 +17,7 @@ use super::synth::{RATE, Stereo, sample_at};
 use super::wav;
 use crate::cancel::Cancel;
 use crate::error::Result;
-use crate::media::FfCommand;
-use crate::media::Tools;
+use crate::media::{FfCommand, Tools};
 use crate::timeline::{Kind, Timeline};
 use crate::workdir::WorkDir;
 

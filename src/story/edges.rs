@@ -8,8 +8,7 @@
 //!   neighbouring shot (a flash frame);
 //! - not inside a dissolve or a fade, which would open or close a clip on a blend of two shots.
 
-use crate::ingest::DialogueEvent;
-use crate::ingest::{Shot, TransitionKind};
+use crate::ingest::{DialogueEvent, Shot, TransitionKind};
 
 /// No clip edge within this of a subtitle cue.
 pub(crate) const CUE_MARGIN_S: f64 = 0.1;

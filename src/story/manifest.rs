@@ -17,8 +17,7 @@ use serde_json::{Map, Value, json};
 use super::plan::MAX_LENGTH_S;
 use super::rules::MIN_CLIP_S;
 use super::vibes::{self, TitleStyle, VIBES, Vibe};
-use crate::analyze::Zone;
-use crate::analyze::{AnchorSource, Anchors};
+use crate::analyze::{AnchorSource, Anchors, Zone};
 use crate::error::{Error, IoContext, Result};
 use crate::workdir::atomic_write;
 

@@ -5,6 +5,7 @@
 //! a clip may start and end; `trailer` chooses, fits and orders the clips; `rules` checks the result.
 
 mod edges;
+mod film;
 mod manifest;
 pub(crate) mod narrative;
 mod plan;

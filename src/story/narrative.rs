@@ -5,18 +5,18 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use super::film::Film;
 use super::manifest::{MANIFEST, Manifest};
 use super::plan::Length;
-use super::rules::{self, FilmFacts};
-use super::trailer::{self, Film, Request};
+use super::rules;
+use super::trailer::{self, Request};
 use super::vibes::Vibe;
-use crate::analyze::Embedder;
-use crate::analyze::ZoneMatcher;
-use crate::analyze::read_scenes;
-use crate::analyze::{STRUCTURE, Structure};
+use crate::analyze::{Embedder, STRUCTURE, Structure, ZoneMatcher, read_scenes};
 use crate::error::{Error, Result};
-use crate::ingest::analysis::{self, ShotList};
-use crate::ingest::{DIALOGUE, Dialogue};
+use crate::ingest::{
+    DIALOGUE, Dialogue,
+    analysis::{self, ShotList},
+};
 use crate::workdir::WorkDir;
 
 /// Bump when the choice of clips changes, so resumed runs choose again.
@@ -110,17 +110,9 @@ pub(crate) fn run(opts: &Inputs, work: &WorkDir) -> Result<Outcome> {
     let mut warnings: Vec<String> = zones.warning().into_iter().collect();
     warnings.extend(built.warnings);
 
-    let facts = FilmFacts {
-        fps: shots.fps,
-        shots: &shots.shots,
-        cues: &cues,
-        story: structure.story,
-        logos: structure.opening_logos,
-        credits: structure.end_credits,
-    };
     // A film with too little material gets the best trailer it allows, and the user is told what it misses;
     // any other broken rule is our bug.
-    let (soft, problems): (Vec<_>, Vec<_>) = rules::check(&built.manifest, &facts, opts.allow_spoilers)
+    let (soft, problems): (Vec<_>, Vec<_>) = rules::check(&built.manifest, &film, opts.allow_spoilers)
         .into_iter()
         .partition(|p| built.short_of_material && p.rule.needs_material());
     warnings.extend(

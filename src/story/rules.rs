@@ -4,11 +4,10 @@
 //! user's edit and warns, since a user may break a rule on purpose.
 
 use super::edges::{CUE_MARGIN_S, SLIVER_FRAMES};
+use super::film::Film;
 use super::manifest::{Act, Manifest};
 use super::plan::LENGTH_TOLERANCE;
-use crate::ingest::DialogueEvent;
-use crate::ingest::Shot;
-use crate::ingest::Span;
+use crate::ingest::{Shot, Span};
 
 /// No clip shorter than this, nor than `MIN_CLIP_FRAMES`.
 pub(super) const MIN_CLIP_S: f64 = 0.5;
@@ -51,16 +50,6 @@ pub(super) fn compatible(a: (f64, f64), b: (f64, f64), shared_shot_s: Option<f64
     }
 }
 
-/// What `check` needs about the film.
-pub(super) struct FilmFacts<'a> {
-    pub fps: f64,
-    pub shots: &'a [Shot],
-    pub cues: &'a [DialogueEvent],
-    pub story: Span,
-    pub logos: Option<Span>,
-    pub credits: Option<Span>,
-}
-
 /// Which rule a problem breaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Rule {
@@ -96,11 +85,12 @@ impl std::fmt::Display for Problem {
 }
 
 /// Every broken rule, one sentence each; empty when the manifest obeys them all.
-pub(super) fn check(m: &Manifest, film: &FilmFacts, allow_spoilers: bool) -> Vec<Problem> {
+pub(super) fn check(m: &Manifest, film: &Film, allow_spoilers: bool) -> Vec<Problem> {
     let mut out = Vec::new();
     let eps = 1e-3;
     let min_len = MIN_CLIP_S.max(MIN_CLIP_FRAMES as f64 / film.fps);
-    let (lo, hi) = usable(film.story, film.logos, film.credits, allow_spoilers);
+    let st = film.structure;
+    let (lo, hi) = usable(st.story, st.opening_logos, st.end_credits, allow_spoilers);
     let shots_of = |a: f64, b: f64| -> Vec<&Shot> {
         film.shots
             .iter()
@@ -232,6 +222,7 @@ pub(super) fn total_s(m: &Manifest) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ingest::DialogueEvent;
 
     #[test]
     fn diversity_rule() {
@@ -284,13 +275,15 @@ mod tests {
             start_s: 0.0,
             end_s: 100.0,
         };
-        let film = FilmFacts {
+        let structure = crate::story::tests::structure(story, None, None);
+        let film = Film {
             fps: 24.0,
+            offset_s: 0.0,
+            frames: 2400,
             shots: &shots,
             cues: &cues,
-            story,
-            logos: None,
-            credits: None,
+            scenes: &[],
+            structure: &structure,
         };
         let manifest = |clips: Vec<crate::story::manifest::Clip>| Manifest {
             schema_version: "2.1".into(),

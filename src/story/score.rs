@@ -5,10 +5,8 @@
 //! everyone else the way min–max scaling does. The score is the weighted sum of the ranks, ranked once more, so
 //! the beat thresholds below are percentiles too.
 
-use crate::analyze::Anchors;
-use crate::analyze::SceneDescription;
-use crate::ingest::Span;
-use crate::ingest::{DialogueEvent, Emotion};
+use crate::analyze::{Anchors, SceneDescription};
+use crate::ingest::{DialogueEvent, Emotion, Span};
 use crate::story::manifest::BeatType;
 
 /// The signals and their weights (sum 1). Motion and sound lead: a trailer sells movement and impact. Emotion

@@ -2,19 +2,37 @@
 
 use proptest::prelude::*;
 
+use super::film::Film;
 use super::manifest::{Act, Manifest};
 use super::plan::{LENGTH_TOLERANCE, Length};
-use super::rules::{self, FilmFacts};
-use super::trailer::{self, Film, Request, Trailer};
+use super::rules;
+use super::trailer::{self, Request, Trailer};
 use super::{VIBES, Vibe};
-use crate::analyze::{AnchorSource, Anchors, Curve, Structure};
-use crate::analyze::{SceneDescription, SceneText, TextSource};
-use crate::analyze::{Zone, ZoneMatcher};
-use crate::ingest::Span;
-use crate::ingest::{DialogueEvent, Emotion};
-use crate::ingest::{Shot, TransitionKind};
+use crate::analyze::{
+    AnchorSource, Anchors, Curve, SceneDescription, SceneText, Structure, TextSource, Zone, ZoneMatcher,
+};
+use crate::ingest::{DialogueEvent, Emotion, Shot, Span, TransitionKind};
 
 const FPS: f64 = 24.0;
+
+/// Story anchors at fixed shares of `story`, with the logos and credits given.
+pub(super) fn structure(story: Span, logos: Option<Span>, credits: Option<Span>) -> Structure {
+    Structure {
+        anchors: Anchors::fixed(story),
+        source: AnchorSource::Fixed,
+        reason: String::new(),
+        story,
+        opening_logos: logos,
+        end_credits: credits,
+        protagonist: None,
+        intensity: Curve {
+            start_s: 0.0,
+            step_s: 1.0,
+            values: vec![],
+            signals: vec![],
+        },
+    }
+}
 
 /// A film as the analysis stages would describe it.
 struct Synth {
@@ -92,27 +110,17 @@ impl Synth {
             start_s: logos_s,
             end_s: credits_s.unwrap_or(duration),
         };
-        let structure = Structure {
-            anchors: Anchors::fixed(story),
-            source: AnchorSource::Fixed,
-            reason: String::new(),
+        let structure = structure(
             story,
-            opening_logos: (logos_s > 0.0).then_some(Span {
+            (logos_s > 0.0).then_some(Span {
                 start_s: 0.0,
                 end_s: logos_s,
             }),
-            end_credits: credits_s.map(|c| Span {
+            credits_s.map(|c| Span {
                 start_s: c,
                 end_s: duration,
             }),
-            protagonist: None,
-            intensity: Curve {
-                start_s: 0.0,
-                step_s: 1.0,
-                values: vec![],
-                signals: vec![],
-            },
-        };
+        );
         Synth {
             frames,
             shots,
@@ -159,17 +167,6 @@ impl Synth {
         }
     }
 
-    fn facts(&self) -> FilmFacts<'_> {
-        FilmFacts {
-            fps: FPS,
-            shots: &self.shots,
-            cues: &self.cues,
-            story: self.structure.story,
-            logos: self.structure.opening_logos,
-            credits: self.structure.end_credits,
-        }
-    }
-
     fn build(&self, vibe: &'static Vibe, target_s: f64, allow_spoilers: bool) -> crate::Result<Trailer> {
         let req = Request {
             vibe,
@@ -197,7 +194,7 @@ fn every_vibe_and_length_obeys_every_rule() {
     for v in &VIBES {
         for len in [Length::Trailer, Length::Teaser, Length::Spot] {
             let t = film.build(v, len.target_s(v), false).unwrap();
-            let problems = rules::check(&t.manifest, &film.facts(), false);
+            let problems = rules::check(&t.manifest, &film.film(), false);
             assert!(problems.is_empty(), "{} {len:?}: {problems:#?}", v.name);
             assert!(!t.short_of_material);
             assert!(t.warnings.is_empty(), "{} {len:?}: {:?}", v.name, t.warnings);
@@ -336,7 +333,7 @@ fn a_short_film_makes_a_shorter_trailer_and_says_so() {
         t.warnings
     );
     assert!(t.short_of_material);
-    let problems = rules::check(&t.manifest, &film.facts(), false);
+    let problems = rules::check(&t.manifest, &film.film(), false);
     assert!(problems.iter().all(|p| p.rule.needs_material()), "{problems:#?}");
 }
 
@@ -391,7 +388,7 @@ proptest! {
         let film = Synth::new(&lens, &cues, (duration * 0.02).min(8.0), Some(duration * 0.93), seed);
         match film.build(&VIBES[v], target, false) {
             Ok(t) => {
-                let problems: Vec<String> = rules::check(&t.manifest, &film.facts(), false)
+                let problems: Vec<String> = rules::check(&t.manifest, &film.film(), false)
                     .into_iter()
                     .filter(|p| !(t.short_of_material && p.rule.needs_material()))
                     .map(|p| p.text)

@@ -17,18 +17,16 @@ use super::placement::{self, Piece};
 use super::voice;
 use crate::ingest::DialogueEvent;
 use crate::media::Rate;
-use crate::story::MIN_CLIP_FRAMES;
-use crate::story::{Act, Manifest, Transition};
-use crate::story::{CUE_MARGIN_S, Edges};
-use crate::story::{TitleStyle, Vibe};
+use crate::story::{Act, CUE_MARGIN_S, Edges, MIN_CLIP_FRAMES, Manifest, TitleStyle, Transition, Vibe};
 
 /// Source beyond a clip's edges that a crossfade may show, at most.
 const MAX_HANDLE_S: f64 = 1.0;
 /// Two effects closer than this blur into one.
 const SFX_MIN_GAP_S: f64 = 1.5;
 
-/// What the timeline needs to know about the film.
-pub struct Film<'a> {
+/// What the timeline needs to know about the film's footage: where a clip may be cut, its lines, and what the
+/// voice lines may use. Every part but the length may be missing (a manifest rendered in a bare work dir).
+pub struct Footage<'a> {
     pub duration_s: f64,
     /// Allowed clip edges from the analysis; `None` (a bare work dir) allows any frame outside the cues.
     pub edges: Option<&'a Edges>,
@@ -60,7 +58,7 @@ enum Item {
     Title,
 }
 
-pub fn build(m: &Manifest, vibe: &Vibe, rate: Rate, film: &Film, bed: &Bed) -> Timeline {
+pub fn build(m: &Manifest, vibe: &Vibe, rate: Rate, film: &Footage, bed: &Bed) -> Timeline {
     let fps = rate.fps();
     let items = layout(m);
     let booked: Vec<u64> = items.iter().map(|&it| booked_frames(m, it, fps)).collect();
@@ -265,7 +263,7 @@ fn beat_alignment(video: &[Segment], grid: &Grid, fps: f64) -> (usize, usize) {
 /// Can clip `c`, starting at trailer frame `start`, end at trailer frame `end`? Its source window may keep its
 /// start and move its end, or slip by up to a second, as long as both edges are allowed, it stays in the film,
 /// and it still holds the lines it was booked with. Returns the source start to use.
-fn clip_fits(m: &Manifest, c: usize, film: &Film, fps: f64, start: u64, end: u64) -> Option<f64> {
+fn clip_fits(m: &Manifest, c: usize, film: &Footage, fps: f64, start: u64, end: u64) -> Option<f64> {
     let clip = &m.clips[c];
     let frames = end.checked_sub(start)?;
     let booked = ((clip.duration_s() * fps).round() as u64).max(1);
@@ -304,7 +302,7 @@ fn clip_fits(m: &Manifest, c: usize, film: &Film, fps: f64, start: u64, end: u64
 }
 
 /// Is `t` (film seconds) an allowed clip edge?
-fn edge_ok(film: &Film, fps: f64, t: f64) -> bool {
+fn edge_ok(film: &Footage, fps: f64, t: f64) -> bool {
     match film.edges {
         Some(edges) => {
             let e = edges.frame(t);
@@ -322,7 +320,7 @@ fn edge_ok(film: &Film, fps: f64, t: f64) -> bool {
 /// How long each transition lasts, and the source handles a crossfade may use. A crossfade needs pictures on
 /// both sides; next to black (the silence, the title) it becomes a fade. Either half of a transition takes at
 /// most a third of its clip, so every clip shows some of itself unblended.
-fn transitions(video: &mut [Segment], fps: f64, film: &Film) {
+fn transitions(video: &mut [Segment], fps: f64, film: &Footage) {
     let is_clip = |s: &Segment| matches!(s.kind, Kind::Clip | Kind::Button);
     for i in 1..video.len() {
         let (prev, seg) = (&video[i - 1], &video[i]);
@@ -348,7 +346,7 @@ fn transitions(video: &mut [Segment], fps: f64, film: &Film) {
 
 /// Seconds of the same shot before a clip's source start and after its source end (0 without shot analysis,
 /// which cannot tell where the shot ends).
-fn handles(seg: &Segment, film: &Film) -> (f64, f64) {
+fn handles(seg: &Segment, film: &Footage) -> (f64, f64) {
     let (Some(edges), Some(a), Some(b)) = (film.edges, seg.source_start_s, seg.source_end_s) else {
         return (0.0, 0.0);
     };
@@ -620,7 +618,7 @@ mod tests {
 
     fn build_for(m: &Manifest, vibe: &str, bed: &Bed) -> Timeline {
         let cues = cues();
-        let film = Film {
+        let film = Footage {
             duration_s: 600.0,
             edges: None,
             cues: &cues,

@@ -9,7 +9,7 @@ mod music;
 mod placement;
 mod voice;
 
-pub use build::{Bed, Film, build};
+pub use build::{Bed, Footage, build};
 pub use model::*;
 pub use music::{MusicAnalysis, MusicSource, MusicTrack};
 pub use placement::{Piece, Placement, place};

@@ -7,8 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::music::MusicSource;
 use super::placement::Piece;
 use crate::media::Rate;
-use crate::story::TitleStyle;
-use crate::story::{Act, Transition};
+use crate::story::{Act, TitleStyle, Transition};
 
 pub const TIMELINE: &str = "timeline.json";
 

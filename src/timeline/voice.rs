@@ -5,12 +5,9 @@
 //! protagonist or carry strong emotion, are short and complete, and never come from the ending. They go over
 //! montage cuts in the cold open and acts 1–2; act 3 only when the vibe keeps dialogue there.
 
-use super::{Film, Kind, Segment, Timeline, Voice};
+use super::{Footage, Kind, Segment, Timeline, Voice};
 use crate::ingest::DialogueEvent;
-use crate::story::Act;
-use crate::story::CUE_MARGIN_S;
-use crate::story::Vibe;
-use crate::story::{emotion_weight, line_quality};
+use crate::story::{Act, CUE_MARGIN_S, Vibe, emotion_weight, line_quality};
 
 /// Lines shorter than this don't carry; longer ones hold up the montage.
 const MIN_LINE_S: f64 = 0.8;
@@ -23,7 +20,7 @@ const GAP_S: f64 = 0.3;
 const ACT3_DIALOGUE: f32 = 0.5;
 
 /// 2–4 lines (by trailer length), placed over montage cuts, in film order.
-pub(super) fn choose(tl: &Timeline, film: &Film, vibe: &Vibe) -> Vec<Voice> {
+pub(super) fn choose(tl: &Timeline, film: &Footage, vibe: &Vibe) -> Vec<Voice> {
     let slots = slots(&tl.video, vibe);
     let want = ((tl.duration_s / 40.0).round() as usize).clamp(2, 4).min(slots.len());
     if want == 0 {
@@ -117,7 +114,7 @@ fn fit(slot: &Slot, line: &DialogueEvent, clear_s: f64, fps: f64) -> Option<f64>
 }
 
 /// The strongest lines not already on screen, best first, at least a few seconds apart in the film.
-fn best_lines<'a>(tl: &Timeline, film: &'a Film, n: usize) -> Vec<&'a DialogueEvent> {
+fn best_lines<'a>(tl: &Timeline, film: &'a Footage, n: usize) -> Vec<&'a DialogueEvent> {
     let on_screen = |q: &DialogueEvent| {
         tl.video.iter().any(|s| match (s.source_start_s, s.source_end_s) {
             (Some(a), Some(b)) => q.start_s < b + 1.0 && q.end_s > a - 1.0,

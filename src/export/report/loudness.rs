@@ -5,8 +5,7 @@
 use std::path::Path;
 
 use crate::error::{Error, Result};
-use crate::sound::read_wav;
-use crate::sound::{RATE, Stereo};
+use crate::sound::{RATE, Stereo, read_wav};
 
 /// One point per this many seconds: fine enough to show a hit, coarse enough for a small page.
 pub(super) const STEP_S: f64 = 0.1;

@@ -10,9 +10,7 @@ use super::thumbs::Pick;
 use crate::export::cutlist::{act_name, timecode};
 use crate::media::Rate;
 use crate::story::{Act, BeatType, Clip};
-use crate::timeline::MusicSource;
-use crate::timeline::SfxKind;
-use crate::timeline::{Kind, Segment};
+use crate::timeline::{Kind, MusicSource, Segment, SfxKind};
 use crate::workdir::Stage;
 
 /// The money-shot grid: 3 × 3.

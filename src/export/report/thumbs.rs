@@ -7,8 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::cancel::Cancel;
 use crate::error::{IoContext, Result};
-use crate::media::{FfCommand, Tools};
-use crate::media::{filter_value, image2_pattern};
+use crate::media::{FfCommand, Tools, filter_value, image2_pattern};
 use crate::timeline::Timeline;
 
 /// Wide enough for the three-column money-shot grid on a wide screen, small enough for a light page.
