@@ -7,7 +7,7 @@ DEMO_ARGS ?=
 # (DEMO_VIBE=x, the older spelling, makes just that one.)
 DEMO_VIBES ?= $(or $(DEMO_VIBE),sci-fi thriller drama)
 
-.PHONY: all deps models llama-server build demo test bench clean
+.PHONY: all deps models llama-server build demo test layers bench clean
 
 # Where the models live (scripts/fetch-models.sh puts them there; cinecut and the tests read them from there).
 export CINECUT_MODELS_DIR ?= $(if $(XDG_DATA_HOME),$(XDG_DATA_HOME),$(HOME)/.local/share)/cinecut/models
@@ -33,9 +33,13 @@ demo: build models
 
 # The scripts print the cached server's path and the OpenTimelineIO checker's python (instantly, once made); the
 # tests start the server on a free port and read the exports back with OpenTimelineIO.
-test: deps models llama-server
+test: layers deps models llama-server
 	server="$$(scripts/build-llama-server.sh)" && otio="$$(scripts/otio-venv.sh)" && \
 	  CINECUT_LLAMA_SERVER="$$server" CINECUT_OTIO_PYTHON="$$otio" $(CARGO) test --release -- --test-threads=2
+
+# The folders' import rules of ARCHITECTURE.md: no folder imports one above it, no cycle between folders.
+layers:
+	@python3 scripts/layers.py --quiet --max-upward 0
 
 bench: build
 	@scripts/bench.sh

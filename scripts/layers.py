@@ -5,7 +5,7 @@ Every `crate::…` path (in `use` lines and inline) and every `super::` that cli
 of a top-level module (a folder such as `story/`, or a file such as `app.rs`). LAYERS below is the order in
 ARCHITECTURE.md, ground floor first: a module may import its own layer's peers and anything below. The script
 prints each upward import with its file and line, the cycles between top-level modules, and the totals, and exits
-1 when the upward imports exceed --max-upward or any cycle exists (`make layers`).
+1 when the upward imports exceed --max-upward or any cycle exists (`make layers`, run by `make test`).
 """
 import argparse
 import pathlib
@@ -151,7 +151,8 @@ def main():
         if RANK[root] > RANK[top]:
             upward.append(f"{file.relative_to(src.parent)}:{line}: {top} -> {root}")
     cycles = [c for c in sccs(graph) if len(c) > 1]
-    if not args.quiet:
+    bad = cycles or unknown or (args.max_upward is not None and len(upward) > args.max_upward)
+    if not args.quiet or bad:
         for u in upward:
             print("upward:", u)
         for c in cycles:
@@ -165,7 +166,6 @@ def main():
         priv += len(re.findall(r"^\s*pub\((?:crate|super)\) (?:const |async |unsafe )*fn ", text, re.M))
     print(f"upward imports: {len(upward)}; cycles between top-level modules: {len(cycles)}; "
           f"pub fn: {pub}, pub(crate|super) fn: {priv}")
-    bad = cycles or unknown or (args.max_upward is not None and len(upward) > args.max_upward)
     sys.exit(1 if bad else 0)
 
 

@@ -51,6 +51,57 @@ fn until_stops_and_a_second_run_skips_completed_stages() {
     assert!(ckpt.is_stage_complete(cinecut::Stage::Proxy));
 }
 
+/// Regression (issue 19): `--manifest` with a `-v` that contradicts it named the output after `-v` and keyed the
+/// grade on `-v`'s LUT while grading with the manifest's. The manifest now owns its vibe: a contradiction is
+/// refused before any work, and the name, the grade, the pieces and the stage key all follow the manifest.
+#[test]
+fn a_manifest_owns_its_vibe() {
+    let d = tempfile::tempdir().unwrap();
+    synth_film(d.path(), "film.mp4", 4);
+    let manifest = write_manifest(
+        d.path(),
+        "film.mp4",
+        &[(0.5, 1.5, "act1", "hard_cut"), (2.0, 3.0, "act3", "hard_cut")],
+        serde_json::json!({"vibe": "thriller"}),
+    );
+    let work = d.path().join("film_cinecut_work");
+
+    let r = Cinecut::manifest(&manifest).vibe("comedy").run();
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("thriller") && r.stderr.contains("comedy"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("leave out -v"), "names the fix: {}", r.stderr);
+    assert!(!work.exists(), "refused before any work");
+    assert!(!d.path().join("film_trailer_comedy.mp4").exists());
+
+    // The same vibe, however spelled, is no contradiction.
+    let r = Cinecut::manifest(&manifest).vibe("Thriller").quiet().run();
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(d.path().join("film_trailer_thriller.mp4").is_file());
+    let luts: Vec<String> = std::fs::read_dir(work.join("render/luts"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(luts, ["thriller.cube"], "graded with the manifest's look");
+    for piece in std::fs::read_dir(work.join("render/pieces")).unwrap() {
+        let name = piece.unwrap().file_name().to_string_lossy().into_owned();
+        assert!(name.starts_with("thriller-"), "{name}");
+    }
+    let key = |stage: cinecut::Stage| {
+        let ckpt = cinecut::load_checkpoint(&work).expect("checkpoint parses");
+        ckpt.stage_key(stage).map(str::to_string)
+    };
+    let conform_key = key(cinecut::Stage::Conform).expect("conform complete");
+    // Without -v the run is the same run: every stage skipped, the key unchanged.
+    let r = Cinecut::manifest(&manifest).run();
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("resumed: skipped assembly, conform"), "{}", r.stderr);
+    assert_eq!(key(cinecut::Stage::Conform), Some(conform_key));
+}
+
 #[test]
 fn a_manifest_renders_only_through_assembly_and_conform() {
     let d = tempfile::tempdir().unwrap();

@@ -79,7 +79,7 @@ fn exports_match_the_render(rate: &str, (num, den): (u64, u64), timecode: Option
         .arg("--no-grade")
         .quiet()
         .arg("--export")
-        .arg("otio).arg(&fcpxml).arg(&edl")
+        .arg("otio,fcpxml,edl")
         .arg("--no-report")
         .run();
     assert_eq!(r.code, 0, "{}", r.stderr);

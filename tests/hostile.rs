@@ -79,7 +79,7 @@ fn hostile_paths_titles_and_lines_render_as_typed() {
         .work_dir(&work)
         .output(&out)
         .arg("--export")
-        .arg("otio).arg(&edl).arg(&fcpxml")
+        .arg("otio,edl,fcpxml")
         .quiet()
         .run();
     assert_eq!(r.code, 0, "{}", r.stderr);

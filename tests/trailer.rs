@@ -150,7 +150,7 @@ fn tears_of_steel_trailers_with_the_built_in_bed_and_with_a_music_file() {
         .work_dir(&work)
         .output(&out)
         .arg("--export")
-        .arg("otio).arg(&fcpxml).arg(&edl")
+        .arg("otio,fcpxml,edl")
         .quiet()
         .run();
     assert_eq!(r.code, 0, "{}", r.stderr);

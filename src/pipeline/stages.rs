@@ -94,8 +94,12 @@ impl Inputs {
             Stage::Assembly => Inputs::Assembly(assembly::Inputs {
                 manifest: cfg.manifest_path(),
                 manifest_key: cfg.manifest.as_deref().map(manifest_key).transpose()?,
-                // Only into the work dir's own manifest: one passed from elsewhere is never rewritten.
-                record_music: same_file(&cfg.manifest_path(), &cfg.work_dir.join(MANIFEST)),
+                // Only into the work dir's own manifest (which need not exist yet): one passed from elsewhere is
+                // never rewritten.
+                record_music: cfg
+                    .manifest
+                    .as_ref()
+                    .is_none_or(|m| same_file(m, &cfg.work_dir.join(MANIFEST))),
                 rate: cfg.rate(),
                 film_duration_s: film_duration(probe),
                 has_audio: probe.audio().is_some(),
