@@ -9,7 +9,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::analyze::{Embedder, FaceDetector, inference, structural};
+use crate::analyze::{Embedder, EndpointConfig, FaceDetector, inference, structural};
 use crate::cancel::Cancel;
 use crate::config::RunConfig;
 use crate::error::{Error, Result};
@@ -50,12 +50,20 @@ impl Inputs {
     pub(super) fn for_stage(stage: Stage, cfg: &RunConfig, fp: &SourceFingerprint) -> Result<Inputs> {
         let probe = &cfg.probe;
         let duration_s = probe.duration().unwrap_or(0.0);
-        let model = |keep: fn(&mut crate::analyze::EndpointConfig)| {
-            cfg.model.clone().map(|mut m| {
-                keep(&mut m);
-                m
-            })
-        };
+        // Each stage that asks the server sees only its own model: naming another model does not redo it.
+        let vision = cfg
+            .model
+            .clone()
+            .filter(|_| cfg.vision)
+            .map(|m| EndpointConfig { text_model: None, ..m });
+        let text = cfg
+            .model
+            .clone()
+            .filter(|m| m.text_model.is_some())
+            .map(|m| EndpointConfig {
+                vision_model: None,
+                ..m
+            });
         Ok(match stage {
             Stage::Proxy => Inputs::Proxy(analysis::Inputs {
                 probe: probe.clone(),
@@ -68,17 +76,14 @@ impl Inputs {
             }),
             Stage::Inference => Inputs::Inference(inference::Inputs {
                 faces: FaceDetector::locate(),
-                // Only the vision model: naming another text model does not redo the descriptions.
-                vision: model(|m| m.text_model = None).filter(|_| cfg.vision),
+                vision,
             }),
             Stage::Structural => Inputs::Structural(structural::Inputs {
                 duration_s,
-                text: model(|m| m.vision_model = None)
-                    .filter(|m| m.text_model.is_some())
-                    .map(|endpoint| structural::TextModel {
-                        endpoint,
-                        context_tokens: cfg.text_context,
-                    }),
+                text: text.map(|endpoint| structural::TextModel {
+                    endpoint,
+                    context_tokens: cfg.text_context,
+                }),
             }),
             Stage::Narrative => Inputs::Narrative(narrative::Inputs {
                 source: cfg.source.clone(),
@@ -111,7 +116,7 @@ impl Inputs {
             }),
             Stage::Conform => Inputs::Conform(conform::Inputs {
                 source: cfg.source.clone(),
-                source_id: Some(fp.content_id()),
+                source_id: fp.content_id(),
                 video: probe.video().cloned().ok_or_else(|| {
                     Error::bad_input(&cfg.source, "has no video stream", "pass the film's video file")
                 })?,
@@ -295,7 +300,6 @@ mod tests {
     use serde_json::Value;
 
     use super::*;
-    use crate::analyze::EndpointConfig;
     use crate::ingest::dialogue::SubtitleSource;
     use crate::media::Rate;
     use crate::media::parse_probe_json;
@@ -389,7 +393,7 @@ mod tests {
             }),
             Inputs::Conform(conform::Inputs {
                 source: p("/films/f.mkv"),
-                source_id: Some("1000:abc".into()),
+                source_id: "1000:abc".into(),
                 video: probe().video().unwrap().clone(),
                 vibe: &VIBES[1],
                 output: p("/films/f_trailer.mp4"),

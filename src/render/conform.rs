@@ -71,7 +71,7 @@ pub(crate) struct Inputs {
     pub source: PathBuf,
     /// The film's content fingerprint, naming its pixels in the render cache (a copied or touched film keeps
     /// its pieces, a replaced one does not).
-    pub source_id: Option<String>,
+    pub source_id: String,
     /// The film's picture: size, rate, colour description, scan type.
     pub video: StreamInfo,
     /// The timeline's vibe: the run's one vibe (with `--manifest`, the manifest's).
@@ -108,7 +108,7 @@ pub(crate) fn run(
     let colour = Colour::from_stream(video);
     let settings = picture::Settings {
         source: &inputs.source,
-        source_id: inputs.source_id.clone(),
+        source_id: Some(inputs.source_id.clone()),
         source_fps: video.fps().unwrap_or(tl.fps),
         vibe: vibe.name,
         ffmpeg_version: &tools.version,

@@ -11,7 +11,7 @@
 //!    and never grow past a beat. Act-3 cuts may also land on half beats.
 //! 4. Lay effects, voice lines (`voice`) and film-audio gains on the snapped segments.
 
-use super::model::*;
+use super::model::{FilmAudio, Kind, Music, Segment, SfxEvent, SfxKind, Timeline};
 use super::music::{MusicAnalysis, MusicSource, MusicTrack};
 use super::placement::{self, Piece};
 use super::voice;
@@ -19,6 +19,16 @@ use crate::ingest::DialogueEvent;
 use crate::media::Rate;
 use crate::story::{Act, CUE_MARGIN_S, Edges, MIN_CLIP_FRAMES, Manifest, TitleStyle, Transition, Vibe};
 
+/// Montage clips keep a bed of their own sound under the music (footsteps, engines), this far down.
+const AMBIENT_DB: f64 = -12.0;
+/// Under a voice line the pictures' own sound steps further back, so the line is clear.
+const UNDER_VOICE_DB: f64 = -24.0;
+/// The music fades out over the trailer's last seconds.
+const MUSIC_FADE_OUT_S: f64 = 2.0;
+/// A crossfade lasts this long, centred on its cut (half in each clip), less when a clip is short.
+const CROSSFADE_S: f64 = 0.5;
+/// A fade to (or from) black or white: this long out of one clip, then as long into the next.
+const FADE_S: f64 = 0.25;
 /// Source beyond a clip's edges that a crossfade may show, at most.
 const MAX_HANDLE_S: f64 = 1.0;
 /// Two effects closer than this blur into one.

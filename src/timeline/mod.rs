@@ -10,6 +10,6 @@ mod placement;
 mod voice;
 
 pub use build::{Bed, Footage, build};
-pub use model::*;
+pub use model::{BOUNDARY_BOOM_S, FilmAudio, Kind, Music, Segment, SfxEvent, SfxKind, TIMELINE, Timeline, Voice};
 pub use music::{MusicAnalysis, MusicSource, MusicTrack};
 pub use placement::{Piece, Placement, place};

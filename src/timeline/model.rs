@@ -11,17 +11,6 @@ use crate::story::{Act, TitleStyle, Transition};
 
 pub const TIMELINE: &str = "timeline.json";
 
-/// Montage clips keep a bed of their own sound under the music (footsteps, engines), this far down.
-pub const AMBIENT_DB: f64 = -12.0;
-/// Under a voice line the pictures' own sound steps further back, so the line is clear.
-pub const UNDER_VOICE_DB: f64 = -24.0;
-/// The music fades out over the trailer's last seconds.
-pub const MUSIC_FADE_OUT_S: f64 = 2.0;
-/// A crossfade lasts this long, centred on its cut (half in each clip), less when a clip is short.
-pub const CROSSFADE_S: f64 = 0.5;
-/// A fade to (or from) black or white: this long out of one clip, then as long into the next.
-pub const FADE_S: f64 = 0.25;
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
