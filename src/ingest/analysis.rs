@@ -12,13 +12,14 @@ use super::audio::{self, AudioSummary};
 use super::columns::ColumnsWriter;
 use super::shots::{Shot, ShotDetector, ShotSettings};
 use super::signals::{self, COL_MOTION, mean_abs_diff};
+use super::text;
 use crate::cancel::Cancel;
 use crate::error::{Error, Result};
 use crate::media::{FfCommand, Probe, Tools, probe};
 use crate::workdir::{PartFile, Progress, Unit, WorkDir};
 
 /// Bump when the outputs change shape or meaning; a new version re-runs the stage on resume.
-pub(crate) const VERSION: u32 = 3;
+pub(crate) const VERSION: u32 = 4;
 /// Less than this share of the picture decoding is a broken file (a partial download), not a film to make the
 /// best of: it is refused, naming the file. More is analysed as far as it decodes, with a warning.
 const MIN_DECODED_SHARE: f64 = 0.5;
@@ -26,12 +27,16 @@ pub(crate) const PROXY: &str = "proxy.mp4";
 pub(crate) const PROBE: &str = "probe.json";
 pub(crate) const FRAMES: &str = "analysis/frames";
 pub(crate) const SHOTS: &str = "analysis/shots.json";
+/// Text on screen per proxy frame (`text::COLUMNS`).
+pub(crate) const TEXT: &str = "analysis/text";
 /// Files the stage leaves; all must exist for a resume to skip it.
 pub(crate) const OUTPUTS: &[&str] = &[
     PROXY,
     PROBE,
     "analysis/frames.bin",
     "analysis/frames.json",
+    "analysis/text.bin",
+    "analysis/text.json",
     SHOTS,
     audio::SUMMARY,
     "analysis/audio_envelope.bin",
@@ -172,18 +177,21 @@ fn analyse_video(
     let (dw, dh) = video.display_size().unwrap_or((16, 9));
     let aw = settings.analysis_width as usize;
     let ah = (((aw as f64 * dh as f64 / dw.max(1) as f64) / 2.0).round() as usize * 2).max(2);
+    let ph = settings.proxy_height as usize;
+    let pw = (((ph as f64 * dw as f64 / dh.max(1) as f64) / 2.0).trunc() as usize * 2).max(2);
+    // The proxy's frames, in grey, are also where text on screen is measured (`text`): on `pipe:3`.
     let graph = format!(
         "[0:{idx}]split=2[p][a];\
-         [p]fps={pfps},scale=w='trunc({ph}*dar/2)*2':h={ph},setsar=1,format=yuv420p[proxy];\
+         [p]fps={pfps},scale=w={pw}:h={ph},setsar=1,split=2[pv][pt];\
+         [pv]format=yuv420p[proxy];[pt]format=gray[text];\
          [a]fps={num}/{den},scale=w={aw}:h={ah}:flags=area,setsar=1,format=rgb24[frames]",
         idx = video.index,
         pfps = settings.proxy_fps,
-        ph = settings.proxy_height,
         num = rate.0,
         den = rate.1,
     );
     let proxy = PartFile::new(work.path(PROXY));
-    let mut reader = FfCommand::ffmpeg(tools, "the analysis pass")
+    let reader = FfCommand::ffmpeg(tools, "the analysis pass")
         // Skipping the deblocking filter makes H.264/HEVC decoding ~20 % cheaper; its effect vanishes in a 10×
         // downscale and is invisible in the 480 px proxy (checked by eye on Tears of Steel).
         .args(["-skip_loop_filter", "all"])
@@ -206,7 +214,9 @@ fn analyse_video(
             "rawvideo",
             "pipe:1",
         ])
-        .spawn_reader()?;
+        .args(["-map", "[text]", "-fps_mode", "passthrough", "-f", "rawvideo", "pipe:3"])
+        .spawn_reader_and_side()?;
+    let (mut reader, side) = reader;
 
     let duration_s = source.duration().unwrap_or(0.0);
     progress.start((duration_s * 1000.0) as u64, Unit::MediaMs);
@@ -215,16 +225,28 @@ fn analyse_video(
     let mut detector = ShotDetector::new(settings.shots.clone(), fps);
     let mut buf = vec![0u8; aw * ah * 3];
     let mut prev_luma: Vec<u8> = Vec::new();
-    while reader.read_chunk(&mut buf)? {
-        cancel.check()?;
-        let (mut sig, desc) = signals::analyse_frame(&buf, aw, ah);
-        sig.motion = mean_abs_diff(&prev_luma, &desc.luma) / 255.0;
-        prev_luma.clone_from(&desc.luma);
-        sig.cut_score = detector.push(desc);
-        frames.push(&sig.to_row())?;
-        progress.set((frames.rows() as f64 * 1000.0 / fps) as u64);
-    }
-    reader.finish(cancel)?;
+    let text_rows = std::thread::scope(|scope| -> Result<Vec<[f32; 10]>> {
+        // The text is measured on its own core while this thread reads the analysis frames.
+        let text = scope.spawn(move || text::measure(side, pw, ph, settings.proxy_fps as f64));
+        while reader.read_chunk(&mut buf)? {
+            cancel.check()?;
+            let (mut sig, desc) = signals::analyse_frame(&buf, aw, ah);
+            sig.motion = mean_abs_diff(&prev_luma, &desc.luma) / 255.0;
+            prev_luma.clone_from(&desc.luma);
+            sig.cut_score = detector.push(desc);
+            frames.push(&sig.to_row())?;
+            progress.set((frames.rows() as f64 * 1000.0 / fps) as u64);
+        }
+        reader.finish(cancel)?;
+        text.join()
+            .map_err(|_| Error::Runtime("the text measuring thread panicked".into()))?
+            .map_err(|e| {
+                Error::Runtime(format!(
+                    "{}: reading the text frames failed: {e}",
+                    source.path.display()
+                ))
+            })
+    })?;
     let count = frames.rows();
     if count == 0 {
         return Err(Error::bad_input(
@@ -271,6 +293,11 @@ fn analyse_video(
         )));
     }
     frames.finish(work)?;
+    let mut text = ColumnsWriter::create(work, TEXT, text::COLUMNS, settings.proxy_fps as f64)?;
+    for row in &text_rows {
+        text.push(row)?;
+    }
+    text.finish(work)?;
     let shot_count = shots.len();
     work.write_json(
         SHOTS,

@@ -6,11 +6,14 @@ mod audio;
 mod columns;
 pub(crate) mod dialogue;
 pub(crate) mod keyframes;
+mod overlay;
 mod shots;
 mod signals;
 mod spans;
 mod subtitles;
+mod text;
 
+pub use overlay::{Placement, TextKind, TextSpan};
 pub use subtitles::parse_bytes;
 
 pub(crate) use analysis::{PROBE, SHOTS, ShotList};

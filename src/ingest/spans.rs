@@ -1,18 +1,20 @@
 //! Where the story is: the opening logos/idents at the start and the end credits, found from per-second picture
 //! signals and the dialogue, so later stages never take a clip from them. Pure: data in, data out.
 //!
-//! End credits (text or graphics on a dark ground, no dialogue, in the last 30 % of the film): the earliest
-//! second that starts a 10 s run of mostly credit-like seconds, such that credit-like seconds are at least 60 %
-//! of everything from there to the end — which tolerates a post-credits scene and black gaps. A second is
-//! credit-like when at least 30 % of its pixels are black and no subtitle is on screen. Darkness is not colour:
-//! Tears of Steel's credits are saturated animated line-art, on a dark ground. The start snaps to the nearest
-//! shot boundary within 2 s. Known limit: credits on a bright, full-frame background are not found.
+//! End credits (overlay text, or graphics on a dark ground, with no dialogue, in the last 30 % of the film): the
+//! earliest second that starts a 10 s run of mostly credit-like seconds, such that credit-like seconds are at
+//! least 60 % of everything from there to the end — which tolerates a post-credits scene and black gaps. A
+//! second is credit-like when no subtitle is on screen and it shows overlay text (`overlay`: on any ground,
+//! black, white, coloured, over footage, rolling) or at least 30 % of its pixels are black (darkness still finds
+//! credits whose text the reader missed; Tears of Steel's are saturated animated line-art on a dark ground). The
+//! start snaps to the nearest shot boundary within 2 s.
 //!
 //! Opening logos: the run from the first second of seconds that are almost all black (≥ 85 %, a logo or a
 //! line of text on black) with no dialogue, up to 90 s or 10 % of the film, snapped to a shot boundary.
 
 use serde::{Deserialize, Serialize};
 
+use super::overlay::TextSpan;
 use super::shots::Shot;
 use super::subtitles::DialogueEvent;
 
@@ -21,6 +23,8 @@ use super::subtitles::DialogueEvent;
 pub(super) struct Second {
     pub dark: f32,
     pub brightness: f32,
+    /// Overlay text is on screen (any kind but burned-in subtitles).
+    pub text: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -41,6 +45,9 @@ pub(crate) struct StorySpans {
     pub story: Span,
     pub opening_logos: Option<Span>,
     pub end_credits: Option<Span>,
+    /// The film's own text: credits, captions, its title, burned-in subtitles (`overlay`).
+    #[serde(default)]
+    pub text: Vec<TextSpan>,
 }
 
 impl StorySpans {
@@ -68,7 +75,9 @@ pub(super) fn find(seconds: &[Second], dialogue: &[DialogueEvent], shots: &[Shot
             *s = true;
         }
     }
-    let credit_like: Vec<bool> = (0..n).map(|i| !spoken[i] && seconds[i].dark >= CREDITS_DARK).collect();
+    let credit_like: Vec<bool> = (0..n)
+        .map(|i| !spoken[i] && (seconds[i].text || seconds[i].dark >= CREDITS_DARK))
+        .collect();
 
     let end_credits = (((n as f64) * CREDITS_SEARCH_FROM) as usize..n.saturating_sub(CREDITS_MIN_RUN_S))
         .find(|&s| {
@@ -97,6 +106,7 @@ pub(super) fn find(seconds: &[Second], dialogue: &[DialogueEvent], shots: &[Shot
         },
         opening_logos,
         end_credits,
+        text: vec![],
     }
 }
 
@@ -123,7 +133,16 @@ mod tests {
 
     fn secs(spec: &[(usize, f32)]) -> Vec<Second> {
         spec.iter()
-            .flat_map(|&(n, dark)| std::iter::repeat_n(Second { dark, brightness: 0.3 }, n))
+            .flat_map(|&(n, dark)| {
+                std::iter::repeat_n(
+                    Second {
+                        dark,
+                        brightness: 0.3,
+                        text: false,
+                    },
+                    n,
+                )
+            })
             .collect()
     }
 

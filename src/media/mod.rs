@@ -3,6 +3,7 @@
 //! (`process`), the `-progress` parser (`progress`), typed probing (`probe`) and filter-graph escaping (`escape`).
 
 mod escape;
+mod ocr;
 mod probe;
 mod process;
 mod progress;
@@ -10,6 +11,7 @@ mod rate;
 mod tools;
 
 pub use escape::{drawtext_text, filter_value};
+pub use ocr::Ocr;
 pub use probe::{Probe, StreamInfo, StreamKind, parse_probe_json, probe};
 pub use process::FfCommand;
 pub use rate::Rate;

@@ -34,6 +34,8 @@ pub struct FfCommand {
     what: String,
     /// The files it writes (`output`), to tell a full disk from other failures.
     outputs: Vec<PathBuf>,
+    /// Environment variables set for the child only.
+    env: Vec<(OsString, OsString)>,
 }
 
 impl FfCommand {
@@ -44,8 +46,20 @@ impl FfCommand {
             args: Vec::new(),
             what: what.into(),
             outputs: Vec::new(),
+            env: Vec::new(),
         }
         .args(["-hide_banner", "-nostdin", "-nostats", "-loglevel", "warning"])
+    }
+
+    /// Another tool run at the edge the same way (Tesseract), with no arguments yet.
+    pub(crate) fn tool(program: PathBuf, what: impl Into<String>) -> Self {
+        FfCommand {
+            program,
+            args: Vec::new(),
+            what: what.into(),
+            outputs: Vec::new(),
+            env: Vec::new(),
+        }
     }
 
     pub fn ffprobe(tools: &Tools, what: impl Into<String>) -> Self {
@@ -54,8 +68,15 @@ impl FfCommand {
             args: Vec::new(),
             what: what.into(),
             outputs: Vec::new(),
+            env: Vec::new(),
         }
         .args(["-hide_banner", "-loglevel", "error"])
+    }
+
+    /// Set an environment variable for the child only.
+    pub(crate) fn env(mut self, key: &str, value: &str) -> Self {
+        self.env.push((key.into(), value.into()));
+        self
     }
 
     pub fn arg(mut self, a: impl AsRef<OsStr>) -> Self {
@@ -126,13 +147,23 @@ impl FfCommand {
     }
 
     fn spawn(&self, stdout: Stdio) -> Result<(ChildGuard, JoinHandle<StderrTail>)> {
+        self.spawn_with(stdout, |_| {})
+    }
+
+    fn spawn_with(
+        &self,
+        stdout: Stdio,
+        prepare: impl FnOnce(&mut Command),
+    ) -> Result<(ChildGuard, JoinHandle<StderrTail>)> {
         tracing::debug!("running: {}", self.to_cmd_string());
         let mut cmd = Command::new(&self.program);
         cmd.args(&self.args)
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .stdout(stdout)
             .stderr(Stdio::piped());
         die_with_parent(&mut cmd);
+        prepare(&mut cmd);
         let mut child = cmd.spawn().map_err(|e| Error::Process {
             what: self.what.clone(),
             status: format!("could not start: {e}"),
@@ -228,6 +259,45 @@ impl FfCommand {
             stdout,
             tail: Some(tail),
         })
+    }
+
+    /// As `spawn_reader`, with a second raw stream: what FFmpeg writes to `pipe:3` (a filter graph's second raw
+    /// output). Read the two at once (the second on its own thread), or FFmpeg stalls on the fuller pipe.
+    #[cfg(unix)]
+    pub fn spawn_reader_and_side(&self) -> Result<(FfReader, std::io::PipeReader)> {
+        let (side, side_writer) =
+            std::io::pipe().map_err(|e| self.failure(format!("no pipe: {e}"), &StderrTail::default()))?;
+        let fd = std::os::fd::AsRawFd::as_raw_fd(&side_writer);
+        let (mut child, tail) = self.spawn_with(Stdio::piped(), |cmd| {
+            use std::os::unix::process::CommandExt;
+            // SAFETY: only async-signal-safe calls (dup2, fcntl) run between fork and exec.
+            unsafe {
+                cmd.pre_exec(move || {
+                    // The pipe is close-on-exec; its copy as fd 3 is not (dup2 onto itself keeps the flag).
+                    if fd == 3 {
+                        let flags = libc::fcntl(3, libc::F_GETFD);
+                        if flags < 0 || libc::fcntl(3, libc::F_SETFD, flags & !libc::FD_CLOEXEC) < 0 {
+                            return Err(std::io::Error::last_os_error());
+                        }
+                    } else if libc::dup2(fd, 3) < 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                    Ok(())
+                });
+            }
+        })?;
+        // Only FFmpeg writes: our copy must close, or the reader never sees the end.
+        drop(side_writer);
+        let stdout = child.stdout_take();
+        Ok((
+            FfReader {
+                command: self.clone(),
+                child,
+                stdout,
+                tail: Some(tail),
+            },
+            side,
+        ))
     }
 
     fn check_status(&self, status: ExitStatus, tail: &StderrTail, cancel: &Cancel) -> Result<()> {

@@ -59,7 +59,7 @@ fn find_tool(name: &'static str, var: &str) -> Result<PathBuf> {
     })
 }
 
-fn find_in_path(name: &str) -> Option<PathBuf> {
+pub(super) fn find_in_path(name: &str) -> Option<PathBuf> {
     let exe = format!("{name}{}", env::consts::EXE_SUFFIX);
     env::split_paths(&env::var_os("PATH")?)
         .map(|dir| dir.join(&exe))

@@ -14,10 +14,10 @@ use crate::cancel::Cancel;
 use crate::config::RunConfig;
 use crate::error::{Error, Result};
 use crate::ingest::{analysis, dialogue, keyframes};
-use crate::media::{Probe, Tools};
+use crate::media::{Ocr, Probe, Tools};
 use crate::render::conform;
 use crate::sound::{assembly, default_music_cache};
-use crate::story::{MANIFEST, Manifest, narrative};
+use crate::story::{MANIFEST, Manifest, card_title, narrative};
 use crate::timeline::TIMELINE;
 use crate::workdir::{PipelineCheckpoint, Progress, SourceFingerprint, Stage, WorkDir};
 
@@ -73,6 +73,8 @@ impl Inputs {
             Stage::Keyframes => Inputs::Keyframes(keyframes::Inputs {
                 duration_s,
                 proxy_fps: analysis::Settings::default().proxy_fps,
+                title: card_title(cfg.title.as_deref(), probe.title.as_deref(), &cfg.source),
+                tesseract: Ocr::locate(),
             }),
             Stage::Inference => Inputs::Inference(inference::Inputs {
                 faces: FaceDetector::locate(),
@@ -345,6 +347,8 @@ mod tests {
             Inputs::Keyframes(keyframes::Inputs {
                 duration_s: 60.0,
                 proxy_fps: 2,
+                title: "Title".into(),
+                tesseract: Some(p("/usr/bin/tesseract")),
             }),
             Inputs::Inference(inference::Inputs {
                 faces: Some(p("/usr/share/cascade.xml")),

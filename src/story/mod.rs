@@ -19,6 +19,7 @@ pub use vibes::{TitleStyle, VIBES, Vibe, vibes_table};
 
 pub(crate) use edges::{CUE_MARGIN_S, Edges};
 pub(crate) use manifest::{BpmGrid, MusicBed};
+pub(crate) use narrative::card_title;
 pub(crate) use plan::{Length, MIN_LENGTH_S};
 pub(crate) use rules::MIN_CLIP_FRAMES;
 pub(crate) use score::{emotion_weight, line_quality};

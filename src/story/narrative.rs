@@ -90,13 +90,7 @@ pub(crate) fn run(opts: &Inputs, work: &WorkDir) -> Result<Outcome> {
         vibe: opts.vibe,
         target_s: opts.length.target_s(opts.vibe),
         allow_spoilers: opts.allow_spoilers,
-        title: opts
-            .title
-            .as_deref()
-            .or(opts.container_title.as_deref())
-            .map(|t| t.trim().to_string())
-            .filter(|t| !t.is_empty())
-            .unwrap_or_else(|| title_from_file(source)),
+        title: card_title(opts.title.as_deref(), opts.container_title.as_deref(), source),
         source_file: source.to_string_lossy().into_owned(),
         fingerprint: opts.fingerprint.clone(),
     };
@@ -132,6 +126,15 @@ pub(crate) fn run(opts: &Inputs, work: &WorkDir) -> Result<Outcome> {
         manifest: built.manifest,
         warnings,
     })
+}
+
+/// The title card's text: `--title`, else the container's title tag, else the file name cleaned up.
+pub(crate) fn card_title(given: Option<&str>, container: Option<&str>, source: &Path) -> String {
+    given
+        .or(container)
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(|| title_from_file(source))
 }
 
 /// A title from a file name: `The.Big.Heist.2019.1080p.BluRay.x264` → "The Big Heist";
