@@ -20,11 +20,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::ingest::{DialogueEvent, Emotion, Span};
+use crate::ingest::{DialogueEvent, Emotion, Span, TextKind, TextSpan};
 
 pub(crate) const STRUCTURE: &str = "structure.json";
 /// Bump when the rules change.
-pub(super) const VERSION: u32 = 2;
+pub(super) const VERSION: u32 = 3;
 
 /// The three turning points, in film seconds: `begin_t < escalation_t < climax_t`, all inside the story span.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -81,6 +81,18 @@ pub(crate) struct Structure {
     pub protagonist: Option<String>,
     /// The smoothed intensity curve, for the later stages and the report.
     pub intensity: Curve,
+    /// The film's own text (credits, captions, its title, burned-in subtitles), from `analysis/spans.json`:
+    /// no clip may show it, burned-in subtitles apart.
+    #[serde(default)]
+    pub text: Vec<TextSpan>,
+}
+
+impl Structure {
+    /// The film's own text a clip must not show: every span but burned-in subtitles (a film with them would
+    /// have nothing left).
+    pub(crate) fn no_clip_text(&self) -> impl Iterator<Item = &TextSpan> {
+        self.text.iter().filter(|s| s.kind != TextKind::Subtitles)
+    }
 }
 
 /// Values at `start_s + i * step_s`.

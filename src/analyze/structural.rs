@@ -100,6 +100,7 @@ pub(crate) fn run(inputs: &Inputs, work: &WorkDir) -> Result<Structure> {
         end_credits: spans.end_credits,
         protagonist: anchors::protagonist(&dialogue.events),
         intensity: curve,
+        text: spans.text,
     };
     work.write_json(STRUCTURE, &structure)?;
     Ok(structure)

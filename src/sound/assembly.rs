@@ -28,7 +28,7 @@ use crate::timeline::{self, Bed, Footage, Kind, MusicAnalysis, MusicTrack, SfxKi
 use crate::workdir::{Secret, WorkDir};
 
 /// Bump when the timeline or the synthesised sound for the same manifest changes.
-pub(crate) const VERSION: u32 = 2;
+pub(crate) const VERSION: u32 = 3;
 /// The built-in bed and the effects stem, written for the timeline.
 pub(crate) const BED: &str = "sound/bed.wav";
 pub(crate) const SFX: &str = "sound/sfx.wav";
@@ -101,10 +101,15 @@ pub(crate) fn run(tools: &Tools, opts: &Inputs, work: &WorkDir, cancel: &Cancel)
     let structure: Option<Structure> = optional(work, STRUCTURE, &mut warnings);
     let mut cues = dialogue.map(|d| d.events).unwrap_or_default();
     cues.sort_by(|a, b| a.start_s.total_cmp(&b.start_s));
-    // Any frame of the film may be an edge, as long as it keeps to the analysis' rules (cues, slivers, blends).
-    let edges = shots
-        .as_ref()
-        .map(|s| Edges::new(s.fps, s.offset_s, s.frames, &s.shots, &cues, (0.0, duration_s)));
+    // Any frame of the film may be an edge, as long as it keeps to the analysis' rules (cues, slivers, blends,
+    // the film's own text).
+    let text: Vec<(f64, f64)> = structure
+        .iter()
+        .flat_map(|s| s.no_clip_text().map(|t| (t.start_s, t.end_s)))
+        .collect();
+    let edges = shots.as_ref().map(|s| {
+        Edges::new(s.fps, s.offset_s, s.frames, &s.shots, &cues, (0.0, duration_s)).with_text(text.iter().copied())
+    });
     let film = Footage {
         duration_s,
         edges: edges.as_ref(),

@@ -6,7 +6,9 @@
 //! - outside every subtitle cue widened by `CUE_MARGIN_S`, so a clip holds a line whole or not at all;
 //! - on a cut, or at least `SLIVER_FRAMES` from the cuts on both sides, so no clip shows a few frames of a
 //!   neighbouring shot (a flash frame);
-//! - not inside a dissolve or a fade, which would open or close a clip on a blend of two shots.
+//! - not inside a dissolve or a fade, which would open or close a clip on a blend of two shots;
+//! - not inside the film's own text (`with_text`: credits, captions, its title), widened by `TEXT_MARGIN_S`;
+//!   and a clip must not hold any of it either (`clear`), so no window reaches across it.
 
 use crate::ingest::{DialogueEvent, Shot, TransitionKind};
 
@@ -14,6 +16,9 @@ use crate::ingest::{DialogueEvent, Shot, TransitionKind};
 pub(crate) const CUE_MARGIN_S: f64 = 0.1;
 /// No piece of a shot shorter than this at a clip's edge.
 pub(super) const SLIVER_FRAMES: u64 = 6;
+/// The film's own text is kept this far from any clip: a span's found edges may be up to half a proxy frame
+/// inside its real ones, and text fades in and out.
+pub(crate) const TEXT_MARGIN_S: f64 = 0.5;
 /// Half the width of a dissolve or fade around its shot boundary.
 const BLEND_S: f64 = 0.5;
 
@@ -25,6 +30,8 @@ pub struct Edges {
     /// Shots as frame ranges `[start, end)`, covering `0..frames`.
     shots: Vec<(u64, u64)>,
     allowed: Vec<bool>,
+    /// Frame ranges `[start, end)` no clip may show (the film's text, widened), sorted.
+    blocked: Vec<(u64, u64)>,
     /// For each edge, the nearest allowed edge at or after / at or before it (`u64::MAX` when none).
     next: Vec<u64>,
     prev: Vec<u64>,
@@ -89,11 +96,58 @@ impl Edges {
             offset_s,
             shots,
             allowed,
+            blocked: vec![],
             next: vec![],
             prev: vec![],
         };
         edges.index();
         edges
+    }
+
+    /// No clip may show any of `spans` (film seconds), each widened by `TEXT_MARGIN_S`: their edges are forbidden
+    /// and `clear` refuses a window across them.
+    pub(crate) fn with_text(mut self, spans: impl IntoIterator<Item = (f64, f64)>) -> Edges {
+        let last = self.frames();
+        for (a, b) in spans {
+            let from = (((a - TEXT_MARGIN_S - self.offset_s) * self.fps).floor().max(0.0) as u64).min(last);
+            let to = (((b + TEXT_MARGIN_S - self.offset_s) * self.fps).ceil().max(0.0) as u64).min(last);
+            if to <= from {
+                continue;
+            }
+            for e in from + 1..to {
+                self.allowed[e as usize] = false;
+            }
+            self.blocked.push((from, to));
+        }
+        self.blocked.sort_unstable();
+        self.index();
+        self
+    }
+
+    /// Whether a clip `[a, b)` shows none of the film's own text.
+    pub fn clear(&self, a: u64, b: u64) -> bool {
+        !self.blocked.iter().any(|&(s, e)| a < e && b > s)
+    }
+
+    /// The nearest frame at or before `f` where the film's text ends (0 when none): a crossfade's handle before
+    /// a clip starting at `f` stops there.
+    pub fn text_before(&self, f: u64) -> u64 {
+        self.blocked
+            .iter()
+            .map(|&(_, e)| e)
+            .filter(|&e| e <= f)
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// The nearest frame at or after `f` where the film's text starts (the last frame when none).
+    pub fn text_after(&self, f: u64) -> u64 {
+        self.blocked
+            .iter()
+            .map(|&(s, _)| s)
+            .filter(|&s| s >= f)
+            .min()
+            .unwrap_or(self.frames())
     }
 
     fn index(&mut self) {
@@ -212,6 +266,18 @@ mod tests {
         assert_eq!(e.shot_of(100), 1);
         assert_eq!(e.shots_in(90, 100), 0..=0);
         assert_eq!(e.shots_in(90, 101), 0..=1);
+    }
+
+    #[test]
+    fn the_films_text_forbids_edges_and_windows_across_it() {
+        let shots = [shot(0, 0, 240, TransitionKind::Start)];
+        // Text at 4.0–5.0 s, widened to 3.5–5.5 s: frames 84..132 at 24 fps.
+        let e = Edges::new(24.0, 0.0, 240, &shots, &[], (0.0, 10.0)).with_text([(4.0, 5.0)]);
+        assert!(e.allowed(84) && !e.allowed(85) && !e.allowed(131) && e.allowed(132));
+        assert!(e.clear(10, 84) && e.clear(132, 200));
+        assert!(!e.clear(10, 85) && !e.clear(60, 150), "a window across the text");
+        assert_eq!((e.text_before(150), e.text_before(100)), (132, 0));
+        assert_eq!((e.text_after(20), e.text_after(140)), (84, 240));
     }
 
     #[test]

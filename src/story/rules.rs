@@ -55,6 +55,8 @@ pub(super) fn compatible(a: (f64, f64), b: (f64, f64), shared_shot_s: Option<f64
 pub(super) enum Rule {
     ClipLength,
     Region,
+    /// A clip shows the film's own text (a credit, a caption, its title).
+    FilmText,
     Dialogue,
     FlashFrame,
     KeptLine,
@@ -110,6 +112,17 @@ pub(super) fn check(m: &Manifest, film: &Film, allow_spoilers: bool) -> Vec<Prob
             out.push(problem(
                 Rule::Region,
                 format!("{at} is outside the usable film {lo:.3}–{hi:.3} s"),
+            ));
+        }
+        for t in st.no_clip_text().filter(|t| t.overlaps(a + eps, b - eps)) {
+            out.push(problem(
+                Rule::FilmText,
+                format!(
+                    "{at} shows the film's {} at {:.3}–{:.3} s",
+                    t.kind.name(),
+                    t.start_s,
+                    t.end_s
+                ),
             ));
         }
         for cue in film.cues {

@@ -11,7 +11,7 @@ use super::{VIBES, Vibe};
 use crate::analyze::{
     AnchorSource, Anchors, Curve, SceneDescription, SceneText, Structure, TextSource, Zone, ZoneMatcher,
 };
-use crate::ingest::{DialogueEvent, Emotion, Shot, Span, TransitionKind};
+use crate::ingest::{DialogueEvent, Emotion, Placement, Shot, Span, TextKind, TextSpan, TransitionKind};
 
 const FPS: f64 = 24.0;
 
@@ -31,6 +31,7 @@ pub(super) fn structure(story: Span, logos: Option<Span>, credits: Option<Span>)
             values: vec![],
             signals: vec![],
         },
+        text: vec![],
     }
 }
 
@@ -362,14 +363,57 @@ fn a_huge_line_is_cut_short_in_the_excerpt() {
     }
 }
 
-fn random_film() -> impl Strategy<Value = (Vec<u64>, Vec<(f64, f64)>, u64, usize, f64)> {
+type RandomFilm = (Vec<u64>, Vec<(f64, f64)>, Vec<(f64, f64)>, u64, usize, f64);
+
+fn random_film() -> impl Strategy<Value = RandomFilm> {
     (
         prop::collection::vec(8u64..400, 40..200),
         prop::collection::vec((0.0f64..1.0, 0.3f64..6.0), 0..150),
+        // The film's own text: captions and credits anywhere, short or long.
+        prop::collection::vec((0.0f64..1.0, 1.0f64..12.0), 0..12),
         any::<u64>(),
         0..VIBES.len(),
         prop_oneof![Just(30.0), Just(60.0), 20.0f64..150.0],
     )
+}
+
+/// `film` with overlay text at `spans` (film seconds).
+fn with_text(mut film: Synth, spans: &[(f64, f64)]) -> Synth {
+    film.structure.text = spans
+        .iter()
+        .map(|&(a, b)| TextSpan {
+            kind: TextKind::Caption,
+            start_s: a,
+            end_s: b,
+            bbox: [0.3, 0.45, 0.7, 0.55],
+            placement: Placement::Centre,
+            words: None,
+        })
+        .collect();
+    film
+}
+
+#[test]
+fn no_clip_shows_the_films_own_text() {
+    let lens = [96u64; 60];
+    let spans: Vec<(f64, f64)> = (0..12)
+        .map(|i| (10.0 + i as f64 * 20.0, 14.0 + i as f64 * 20.0))
+        .collect();
+    let film = with_text(Synth::new(&lens, &[], 0.0, None, 9), &spans);
+    let t = film.build(vibe("thriller"), 60.0, false).unwrap();
+    for c in &t.manifest.clips {
+        for &(a, b) in &spans {
+            assert!(
+                c.source_end_s <= a - 0.49 || c.source_start_s >= b + 0.49,
+                "{c:?} shows {a}–{b}"
+            );
+        }
+    }
+    let problems = rules::check(&t.manifest, &film.film(), false);
+    assert!(
+        problems.iter().all(|p| p.rule != rules::Rule::FilmText),
+        "{problems:#?}"
+    );
 }
 
 proptest! {
@@ -378,14 +422,15 @@ proptest! {
     /// Any shots, any cues (overlapping cuts, dense or none), any vibe and length: what is chosen obeys the rules,
     /// and only a film too short for the length asked may miss the length.
     #[test]
-    fn any_selection_obeys_the_rules((lens, cue_spec, seed, v, target) in random_film()) {
+    fn any_selection_obeys_the_rules((lens, cue_spec, text_spec, seed, v, target) in random_film()) {
         let duration = lens.iter().sum::<u64>() as f64 / FPS;
         let cues: Vec<(f64, f64, &str)> = {
             let mut c: Vec<(f64, f64)> = cue_spec.iter().map(|&(at, len)| (at * duration, (at * duration + len).min(duration))).collect();
             c.sort_by(|a, b| a.0.total_cmp(&b.0));
             c.into_iter().map(|(a, b)| (a, b, "Where are you going?")).collect()
         };
-        let film = Synth::new(&lens, &cues, (duration * 0.02).min(8.0), Some(duration * 0.93), seed);
+        let text: Vec<(f64, f64)> = text_spec.iter().map(|&(at, len)| (at * duration, (at * duration + len).min(duration))).collect();
+        let film = with_text(Synth::new(&lens, &cues, (duration * 0.02).min(8.0), Some(duration * 0.93), seed), &text);
         match film.build(&VIBES[v], target, false) {
             Ok(t) => {
                 let problems: Vec<String> = rules::check(&t.manifest, &film.film(), false)

@@ -302,6 +302,7 @@ fn clip_fits(m: &Manifest, c: usize, film: &Footage, fps: f64, start: u64, end: 
                 .is_none_or(|(a, b)| from <= a.max(clip.source_start_s) + 1e-6 && to >= b.min(clip.source_end_s) - 1e-6)
             && edge_ok(film, fps, from)
             && edge_ok(film, fps, to)
+            && film.edges.is_none_or(|e| e.clear(e.frame(from), e.frame(to)))
     };
     // The booked start first, then slips outward frame by frame.
     let max_slip = fps.round() as i64;
@@ -361,8 +362,12 @@ fn handles(seg: &Segment, film: &Footage) -> (f64, f64) {
         return (0.0, 0.0);
     };
     let (fa, fb) = (edges.frame(a), edges.frame(b));
-    let (shot_start, _) = edges.shot(edges.shot_of(fa));
-    let (_, shot_end) = edges.shot(edges.shot_of(fb.saturating_sub(1).max(fa)));
+    // Within the clip's shots, and never into the film's own text.
+    let shot_start = edges.shot(edges.shot_of(fa)).0.max(edges.text_before(fa));
+    let shot_end = edges
+        .shot(edges.shot_of(fb.saturating_sub(1).max(fa)))
+        .1
+        .min(edges.text_after(fb));
     let secs = |frames: u64| (frames as f64 / edges.fps).min(MAX_HANDLE_S);
     (secs(fa.saturating_sub(shot_start)), secs(shot_end.saturating_sub(fb)))
 }

@@ -43,8 +43,12 @@ impl Chooser<'_> {
         self.cands[p.cand].line.is_some()
     }
 
-    /// Whether `[a, b)` keeps its distance from every chosen clip but `skip`.
+    /// Whether `[a, b)` shows none of the film's own text and keeps its distance from every chosen clip but
+    /// `skip`.
     pub(super) fn fits(&self, a: u64, b: u64, skip: Option<usize>) -> bool {
+        if !self.edges.clear(a, b) {
+            return false;
+        }
         let ta = (self.edges.time(a), self.edges.time(b));
         let mine = self.edges.shots_in(a, b);
         self.picks

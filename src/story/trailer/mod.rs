@@ -16,7 +16,7 @@
 //! Each step is a file of its own (`candidates`, `choose`, `fit`, `order`), all working on one `Chooser`; this
 //! file holds the types and `build`, which runs the steps in order.
 
-use super::edges::{CUE_MARGIN_S, Edges};
+use super::edges::{CUE_MARGIN_S, Edges, TEXT_MARGIN_S};
 use super::manifest::{Act, BeatType, Clip, Manifest, SCHEMA_VERSION, StructuralAnchors, Transition};
 use super::plan::Plan;
 use super::rules::{self, MIN_CLIP_FRAMES, MIN_CLIP_S};
@@ -195,7 +195,8 @@ impl<'a> Chooser<'a> {
             spoken,
             cands: Vec::new(),
             scored: score::score(film.scenes, film.cues, film.structure.story),
-            edges: Edges::new(film.fps, film.offset_s, film.frames, film.shots, film.cues, region),
+            edges: Edges::new(film.fps, film.offset_s, film.frames, film.shots, film.cues, region)
+                .with_text(film.structure.no_clip_text().map(|t| (t.start_s, t.end_s))),
             picks: Vec::new(),
             pacing: vibe.pacing,
         }

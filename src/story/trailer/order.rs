@@ -156,13 +156,48 @@ impl Chooser<'_> {
             _ => String::new(),
         };
         format!(
-            "{role}{pace}. Score {:.2}{strengths}. Beat {}. Zone {}: {}.{line}",
+            "{role}{pace}. Score {:.2}{strengths}. Beat {}. Zone {}: {}.{line}{}",
             c.score,
             beat.name(),
             c.zone.zone.name(),
-            c.zone.reason.trim_end_matches('.')
+            c.zone.reason.trim_end_matches('.'),
+            self.text_nearby(p)
         )
     }
+
+    /// Why an edge stops where it does, when the film's own text is right there: the clip may not show it.
+    fn text_nearby(&self, p: Pick) -> String {
+        let (a, b) = (self.edges.time(p.a), self.edges.time(p.b));
+        let reach = TEXT_MARGIN_S + 0.5;
+        let mut out = String::new();
+        for t in self.film.structure.no_clip_text() {
+            let what = match &t.words {
+                Some(w) => format!("the film's {} \"{}\"", t.kind.name(), excerpt_words(w)),
+                None => format!("the film's {}", t.kind.name()),
+            };
+            if a >= t.end_s && a - t.end_s <= reach {
+                out.push_str(&format!(
+                    " It starts after {what} ({:.1}–{:.1} s), which no clip shows.",
+                    t.start_s, t.end_s
+                ));
+            } else if b <= t.start_s && t.start_s - b <= reach {
+                out.push_str(&format!(
+                    " It ends before {what} ({:.1}–{:.1} s), which no clip shows.",
+                    t.start_s, t.end_s
+                ));
+            }
+        }
+        out
+    }
+}
+
+/// At most a few words of what was read, for a reason.
+fn excerpt_words(words: &str) -> String {
+    let mut w: Vec<&str> = words.split_whitespace().take(6).collect();
+    if words.split_whitespace().count() > 6 {
+        w.push("…");
+    }
+    w.join(" ")
 }
 
 /// Times as written: to 0.1 ms, far below a frame, so a re-read lands on the same frame.
