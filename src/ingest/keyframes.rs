@@ -17,16 +17,16 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::analysis::{self, ShotList};
-use super::columns::{ColumnsReader, per_second};
+use super::columns::per_second;
 use super::dialogue::{DIALOGUE, Dialogue};
-use super::overlay::{self, FilmInfo, Reading, TextKind, TextSpan, Track};
+use super::overlay::{FilmInfo, TextKind};
+use super::read_text;
 use super::shots::Shot;
 use super::spans::{self, Second, StorySpans};
 use super::subtitles::DialogueEvent;
-use super::text::TextFrame;
 use crate::cancel::Cancel;
 use crate::error::{Error, IoContext, Result};
-use crate::media::{FfCommand, Ocr, Tools, filter_value, image2_pattern};
+use crate::media::{FfCommand, Tools, filter_value, image2_pattern};
 use crate::workdir::{Progress, Unit, WorkDir};
 
 pub(crate) const KEYFRAMES: &str = "keyframes.json";
@@ -171,7 +171,13 @@ pub(crate) fn run(
     };
     let proxy = work.path(analysis::PROXY);
     progress.message("reading the text on screen");
-    let text = overlay_text(tools, work, inputs, duration_s, &dialogue.events, cancel)?;
+    let film = FilmInfo {
+        fps: inputs.proxy_fps as f64,
+        duration_s,
+        title: &inputs.title,
+        dialogue: &dialogue.events,
+    };
+    let text = read_text::film_text(tools, work, inputs.tesseract.as_deref(), &film, cancel)?;
     let mut seconds = seconds(work, &shots, duration_s)?;
     for span in text.iter().filter(|s| s.kind != TextKind::Subtitles) {
         let (a, b) = (
@@ -206,145 +212,13 @@ pub(crate) fn run(
     Ok((list, story))
 }
 
-/// Margin around a text box when it is cut out for reading, as a share of the frame.
-const CROP_MARGIN: f32 = 0.02;
-/// Cut-outs are read at twice the proxy's size: Tesseract reads best with capitals 20–30 px high.
-const READ_SCALE: usize = 2;
-
-/// The overlay text of the film: candidate tracks from the analysis pass, read by Tesseract when there is one.
-fn overlay_text(
-    tools: &Tools,
-    work: &WorkDir,
-    inputs: &Inputs,
-    duration_s: f64,
-    dialogue: &[DialogueEvent],
-    cancel: &Cancel,
-) -> Result<Vec<TextSpan>> {
-    let mut reader = ColumnsReader::open(work.root(), analysis::TEXT)?;
-    let mut frames = Vec::new();
-    let mut row = Vec::new();
-    while reader.next_row(&mut row)? {
-        frames.push(TextFrame::from_row(&row));
-    }
-    let tracks = overlay::tracks(&frames);
-    let readings = match &inputs.tesseract {
-        Some(program) if !tracks.is_empty() => {
-            let ocr = Ocr::new(program.clone());
-            read_tracks(tools, work, &ocr, &tracks, cancel)?
-                .into_iter()
-                .map(|words| Some(Reading { words }))
-                .collect()
-        }
-        _ => vec![None; tracks.len()],
-    };
-    let film = FilmInfo {
-        fps: inputs.proxy_fps as f64,
-        duration_s,
-        title: &inputs.title,
-        dialogue,
-    };
-    Ok(overlay::spans(&tracks, &readings, &film))
-}
-
-/// Each track's middle proxy frame, cut to its text with a margin and doubled, read in one Tesseract run.
-fn read_tracks(
-    tools: &Tools,
-    work: &WorkDir,
-    ocr: &Ocr,
-    tracks: &[Track],
-    cancel: &Cancel,
-) -> Result<Vec<Vec<(String, f32)>>> {
-    let proxy = work.path(analysis::PROXY);
-    let p = crate::media::probe(tools, &proxy, cancel)?;
-    let (w, h) = p
-        .video()
-        .and_then(|v| Some((v.width? as usize, v.height? as usize)))
-        .ok_or_else(|| Error::Runtime(format!("{}: no picture size; re-run with --fresh", proxy.display())))?;
-    let scratch = work.path(format!("{}.ocr", analysis::TEXT));
-    let _ = std::fs::remove_dir_all(&scratch);
-    std::fs::create_dir_all(&scratch).at(&scratch, "cannot create")?;
-    // Frames in order, each once; FFmpeg hands them back in that order.
-    let wanted: BTreeSet<u64> = tracks.iter().map(|t| t.middle() as u64).collect();
-    let terms: Vec<String> = wanted.iter().map(|n| format!("eq(n,{n})")).collect();
-    let script = scratch.join("select.txt");
-    std::fs::write(
-        &script,
-        format!("select=expr={},format=gray", filter_value(&balanced_sum(&terms))),
-    )
-    .at(&script, "cannot write")?;
-    let mut reader = FfCommand::ffmpeg(tools, "cutting out the text on screen")
-        .input(&proxy)
-        .arg2("-filter_script:v", &script)
-        .args(["-map", "0:v", "-fps_mode", "passthrough", "-f", "rawvideo", "pipe:1"])
-        .spawn_reader()?;
-    let mut grey = vec![0u8; w * h];
-    let mut images = std::collections::BTreeMap::new();
-    for &n in &wanted {
-        if !reader.read_chunk(&mut grey)? {
-            break;
-        }
-        images.insert(n, grey.clone());
-    }
-    reader.finish(cancel)?;
-    let mut paths = Vec::new();
-    for (i, t) in tracks.iter().enumerate() {
-        let Some(frame) = images.get(&(t.middle() as u64)) else {
-            continue;
-        };
-        let path = scratch.join(format!("track_{i:04}.pgm"));
-        let (pgm_w, pgm_h, pixels) = crop_doubled(frame, w, h, t.bbox);
-        let mut bytes = format!("P5\n{pgm_w} {pgm_h}\n255\n").into_bytes();
-        bytes.extend_from_slice(&pixels);
-        std::fs::write(&path, bytes).at(&path, "cannot write")?;
-        paths.push((i, path));
-    }
-    let files: Vec<PathBuf> = paths.iter().map(|(_, p)| p.clone()).collect();
-    let read = ocr.read(&files, &scratch, cancel)?;
-    let mut out = vec![Vec::new(); tracks.len()];
-    for ((i, _), words) in paths.iter().zip(read) {
-        out[*i] = words;
-    }
-    let _ = std::fs::remove_dir_all(&scratch);
-    Ok(out)
-}
-
-/// A box taller than this (shares of the frame: a block of credits, a roll) is read in a band this high across
-/// its middle: a few lines show whether it is text, and a whole screen of credits takes Tesseract many seconds.
-const READ_BAND: f32 = 0.2;
-
-/// The box (shares of the frame) with `CROP_MARGIN` around it, cut from a `w`×`h` grey frame and scaled up
-/// `READ_SCALE` times (each pixel repeated: sharp edges read better than blurred ones).
-fn crop_doubled(frame: &[u8], w: usize, h: usize, mut bbox: [f32; 4]) -> (usize, usize, Vec<u8>) {
-    if bbox[3] - bbox[1] > READ_BAND {
-        let mid = (bbox[1] + bbox[3]) / 2.0;
-        (bbox[1], bbox[3]) = (mid - READ_BAND / 2.0, mid + READ_BAND / 2.0);
-    }
-    let px = |v: f32, size: usize| ((v.clamp(0.0, 1.0) * size as f32).round() as usize).min(size);
-    let (x0, x1) = (
-        px(bbox[0] - CROP_MARGIN, w),
-        px(bbox[2] + CROP_MARGIN, w).max(px(bbox[0] - CROP_MARGIN, w) + 1),
-    );
-    let (y0, y1) = (
-        px(bbox[1] - CROP_MARGIN, h),
-        px(bbox[3] + CROP_MARGIN, h).max(px(bbox[1] - CROP_MARGIN, h) + 1),
-    );
-    let (x1, y1) = (x1.min(w), y1.min(h));
-    let (cw, ch) = ((x1 - x0) * READ_SCALE, (y1 - y0) * READ_SCALE);
-    let mut out = Vec::with_capacity(cw * ch);
-    for y in 0..ch {
-        let row = &frame[(y0 + y / READ_SCALE) * w..];
-        out.extend((0..cw).map(|x| row[x0 + x / READ_SCALE]));
-    }
-    (cw, ch, out)
-}
-
 fn image_name(proxy_frame: u64) -> String {
     format!("{IMAGES}/kf_{proxy_frame:06}.jpg")
 }
 
 /// `a+b+c+d` as `((a)+(b))+((c)+(d))`: FFmpeg's expression parser recurses once per operator in a flat chain
 /// and gives up after a few hundred; a balanced tree keeps the depth at log2 of the term count.
-fn balanced_sum(terms: &[String]) -> String {
+pub(super) fn balanced_sum(terms: &[String]) -> String {
     match terms {
         [] => "0".into(),
         [one] => one.clone(),

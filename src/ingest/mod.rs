@@ -7,6 +7,7 @@ mod columns;
 pub(crate) mod dialogue;
 pub(crate) mod keyframes;
 mod overlay;
+mod read_text;
 mod shots;
 mod signals;
 mod spans;
@@ -14,6 +15,7 @@ mod subtitles;
 mod text;
 
 pub use overlay::{Placement, TextKind, TextSpan};
+pub use read_text::overlay_text_in;
 pub use subtitles::parse_bytes;
 
 pub(crate) use analysis::{PROBE, SHOTS, ShotList};
