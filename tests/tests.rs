@@ -11,10 +11,10 @@
 //! |---|---|
 //! | 1 `proxy` | `analysis` (shots, signals, the proxy, the loudness envelope) |
 //! | 2 `subtitles` | `subtitles` |
-//! | 3 `keyframes` | `analysis` (story spans), `understanding` |
+//! | 3 `keyframes` | `analysis` (story spans), `text` (the film's own text), `understanding` |
 //! | 4 `inference` | `understanding`, `faces`, `models`, `openai_client`, `llama_server` |
 //! | 5 `structural` | `understanding`, `models`, `llama_server` |
-//! | 6 `narrative` | `story_check`, `manifest`, `trailer` |
+//! | 6 `narrative` | `story_check`, `manifest`, `text`, `trailer` |
 //! | 7 `assembly` | `music`, `beats`, `synth`, `trailer` |
 //! | 8 `conform` | `conform`, `grade`, `card`, `escape`, `trailer` |
 //! | hand-off (exports, report) | `export`, `report` |
@@ -45,6 +45,7 @@ mod resources;
 mod story_check;
 mod subtitles;
 mod synth;
+mod text;
 mod torture;
 mod trailer;
 mod understanding;

@@ -4,7 +4,8 @@
 //! rate, cuts only where the timeline (or the film inside a clip) has them, the title visible, the silence black.
 //! Thriller with the built-in bed (then one clip edited and rendered again from the cache), action with a
 //! generated 120 BPM track given with `--music` (shorter than the trailer, so it is looped), drama with its
-//! crossfades, exported for an editor (read back with OpenTimelineIO) and its report opened in Chromium.
+//! crossfades, exported for an editor (read back with OpenTimelineIO) and its report opened in Chromium. The
+//! film's own text (funding credit, caption, title, end credits) is found, and none of it reaches a trailer.
 
 use crate::util::{self, Cinecut};
 
@@ -42,6 +43,7 @@ fn tears_of_steel_trailers_with_the_built_in_bed_and_with_a_music_file() {
         .quiet()
         .run();
     assert_eq!(r.code, 0, "{}", r.stderr);
+    the_films_own_text_is_found(&work);
     let tl = read_json(&work.join("timeline.json"));
     assert_eq!(tl["music"]["source"], "builtin");
     // The bed's pulse is where the timeline says: track it and compare.
@@ -186,8 +188,47 @@ fn tears_of_steel_trailers_with_the_built_in_bed_and_with_a_music_file() {
     );
 }
 
+/// The overlay text of Tears of Steel (times seen on the film at full rate): the funding credit, the caption
+/// "40 YEARS LATER", the title sequence and the end credits, each found as its kind.
+fn the_films_own_text_is_found(work: &Path) {
+    let spans = read_json(&work.join("analysis/spans.json"));
+    let text = spans["text"].as_array().unwrap();
+    let shown: Vec<String> = text
+        .iter()
+        .map(|s| format!("{} {:.2}–{:.2} {}", s["kind"], s["start_s"], s["end_s"], s["words"]))
+        .collect();
+    for (kind, from, to, words) in [
+        ("credits", 19.0, 22.0, "Netherlan"),
+        ("caption", 42.1, 45.4, "40 YEARS LATER"),
+        ("title", 66.0, 69.9, "TEARS OF STEEL"),
+    ] {
+        let found = text.iter().any(|s| {
+            let (a, b) = (s["start_s"].as_f64().unwrap(), s["end_s"].as_f64().unwrap());
+            s["kind"] == kind
+                && (a - from).abs() <= 1.0
+                && (b - to).abs() <= 1.0
+                && s["words"].as_str().unwrap_or("").contains(words)
+        });
+        assert!(
+            found,
+            "{kind} {from}–{to} \"{words}\" not found in\n{}",
+            shown.join("\n")
+        );
+    }
+    // The end credits start with "Written and Directed by" over the closing shots (588.5 s, a fade).
+    let end = spans["end_credits"]["start_s"].as_f64().unwrap();
+    assert!((587.5..=590.0).contains(&end), "end credits start at {end}");
+    let mut in_tail = text.iter().filter(|s| s["start_s"].as_f64().unwrap() >= end - 0.5);
+    assert!(
+        in_tail.clone().count() >= 8 && in_tail.all(|s| s["kind"] == "credits"),
+        "{}",
+        shown.join("\n")
+    );
+}
+
 /// Every target of the issue, on the rendered file and the timeline.
 fn check_trailer(work: &Path, out: &Path, film_changes: &[(f64, f64)], lufs: f64, beats: &[f64], bars: &[f64]) {
+    crate::text::assert_no_film_text(work, out, "Tears of Steel");
     let tl = read_json(&work.join("timeline.json"));
     let report = timeline_check::check(&tl, beats, bars);
     assert!(report.problems.is_empty(), "{:#?}", report.problems);

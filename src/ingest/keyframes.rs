@@ -32,7 +32,7 @@ use crate::workdir::{Progress, Unit, WorkDir};
 pub(crate) const KEYFRAMES: &str = "keyframes.json";
 pub(crate) const IMAGES: &str = "keyframes";
 pub(crate) const SPANS: &str = "analysis/spans.json";
-pub(crate) const VERSION: u32 = 2;
+pub(crate) const VERSION: u32 = 3;
 
 const FILL_EVERY_S: f64 = 30.0;
 const MERGE_WITHIN_S: f64 = 0.5;

@@ -134,6 +134,15 @@ impl Reading {
             || sure.iter().filter(|(w, _)| letters(w) >= 2).count() >= 2
     }
 
+    /// Letters in the words read with confidence: which of two readings of the same text is better.
+    pub(crate) fn sure_letters(&self) -> usize {
+        self.words
+            .iter()
+            .filter(|(_, c)| *c >= MIN_CONFIDENCE)
+            .map(|(w, _)| w.chars().filter(|c| c.is_alphanumeric()).count())
+            .sum()
+    }
+
     fn text(&self) -> String {
         self.words
             .iter()
@@ -257,11 +266,14 @@ pub(crate) fn spans(tracks: &[Track], readings: &[Option<Reading>], film: &FilmI
             let end_s = (t.last as f64 / film.fps + 2.0 * half).min(film.duration_s.max(0.0));
             let words = r.as_ref().map(Reading::text).filter(|w| !w.is_empty());
             let at_ends = start_s < 0.2 * film.duration_s || end_s > 0.8 * film.duration_s;
+            // Text in the film's last fifth is its closing credits, over footage or not (an epilogue's caption
+            // there is named credits too: either way it is the makers' text).
+            let in_tail = start_s > 0.8 * film.duration_s;
             let kind = if t.roll {
                 TextKind::Credits
             } else if words.as_deref().is_some_and(|w| spells_title(w, film.title)) {
                 TextKind::Title
-            } else if t.placement == Placement::Block || (t.flat >= FLAT_GROUND && at_ends) {
+            } else if t.placement == Placement::Block || (t.flat >= FLAT_GROUND && at_ends) || in_tail {
                 TextKind::Credits
             } else {
                 TextKind::Caption

@@ -27,6 +27,9 @@ const READ_SCALE: usize = 2;
 /// A box taller than this (shares of the frame: a block of credits, a roll) is read in a band this high across
 /// its middle: a few lines show whether it is text, and a whole screen of credits takes Tesseract many seconds.
 const READ_BAND: f32 = 0.2;
+/// A line's box is read this many of its own heights wider on each side: a designed title's wide letter gaps
+/// can leave its first and last letters outside the measured box ("ARS OF STE").
+const WIDEN: f32 = 3.0;
 
 /// Grey frames by index, all `w`×`h`.
 struct Frames {
@@ -144,7 +147,9 @@ fn proxy_frames(tools: &Tools, work: &WorkDir, tracks: &[Track], cancel: &Cancel
 }
 
 /// Each track's frame nearest its middle, cut to its text with a margin and doubled, read in one Tesseract
-/// run. `None` for a track with no frame to read.
+/// run. A line is cut twice, to its box and `WIDEN`ed, and the better reading kept: the wide cut finds a
+/// title's outer letters on a plain ground, the narrow one keeps a caption over busy footage legible. `None`
+/// for a track with no frame to read.
 fn read(ocr: &Ocr, tracks: &[Track], frames: &Frames, scratch: &Path, cancel: &Cancel) -> Result<Vec<Option<Reading>>> {
     let _ = std::fs::remove_dir_all(scratch);
     std::fs::create_dir_all(scratch).at(scratch, "cannot create")?;
@@ -159,29 +164,43 @@ fn read(ocr: &Ocr, tracks: &[Track], frames: &Frames, scratch: &Path, cancel: &C
         else {
             continue;
         };
-        let path = scratch.join(format!("track_{i:04}.pgm"));
-        let (cw, ch, pixels) = crop_doubled(frame, frames.w, frames.h, t.bbox);
-        let mut bytes = format!("P5\n{cw} {ch}\n255\n").into_bytes();
-        bytes.extend_from_slice(&pixels);
-        std::fs::write(&path, bytes).at(&path, "cannot write")?;
-        files.push((i, path));
+        let line = t.bbox[3] - t.bbox[1] <= READ_BAND;
+        for widen in if line { &[0.0, WIDEN][..] } else { &[0.0][..] } {
+            let path = scratch.join(format!("track_{i:04}_{}.pgm", *widen as u32));
+            let (cw, ch, pixels) = crop_doubled(frame, frames.w, frames.h, t.bbox, *widen);
+            let mut bytes = format!("P5\n{cw} {ch}\n255\n").into_bytes();
+            bytes.extend_from_slice(&pixels);
+            std::fs::write(&path, bytes).at(&path, "cannot write")?;
+            files.push((i, path));
+        }
     }
     let paths: Vec<PathBuf> = files.iter().map(|(_, p)| p.clone()).collect();
     let read = ocr.read(&paths, scratch, cancel);
     let _ = std::fs::remove_dir_all(scratch);
-    let mut out = vec![None; tracks.len()];
+    let mut out: Vec<Option<Reading>> = vec![None; tracks.len()];
     for ((i, _), words) in files.iter().zip(read?) {
-        out[*i] = Some(Reading { words });
+        let reading = Reading { words };
+        if out[*i]
+            .as_ref()
+            .is_none_or(|r| reading.sure_letters() > r.sure_letters())
+        {
+            out[*i] = Some(reading);
+        }
     }
     Ok(out)
 }
 
 /// The box (shares of the frame) with `CROP_MARGIN` around it, cut from a `w`×`h` grey frame and scaled up
-/// `READ_SCALE` times (each pixel repeated: sharp edges read better than blurred ones).
-fn crop_doubled(frame: &[u8], w: usize, h: usize, mut bbox: [f32; 4]) -> (usize, usize, Vec<u8>) {
-    if bbox[3] - bbox[1] > READ_BAND {
+/// `READ_SCALE` times (each pixel repeated: sharp edges read better than blurred ones). A box taller than
+/// `READ_BAND` is cut to a band across its middle; a line is widened `widen` of its heights each side.
+fn crop_doubled(frame: &[u8], w: usize, h: usize, mut bbox: [f32; 4], widen: f32) -> (usize, usize, Vec<u8>) {
+    let tall = bbox[3] - bbox[1];
+    if tall > READ_BAND {
         let mid = (bbox[1] + bbox[3]) / 2.0;
         (bbox[1], bbox[3]) = (mid - READ_BAND / 2.0, mid + READ_BAND / 2.0);
+    } else {
+        let wider = widen * tall * h as f32 / w as f32;
+        (bbox[0], bbox[2]) = (bbox[0] - wider, bbox[2] + wider);
     }
     let px = |v: f32, size: usize| ((v.clamp(0.0, 1.0) * size as f32).round() as usize).min(size - 1);
     let (x0, y0) = (px(bbox[0] - CROP_MARGIN, w), px(bbox[1] - CROP_MARGIN, h));
@@ -206,11 +225,14 @@ mod tests {
     fn a_crop_is_the_box_with_its_margin_doubled() {
         let (w, h) = (100, 50);
         let frame: Vec<u8> = (0..w * h).map(|i| (i % w) as u8).collect();
-        let (cw, ch, px) = crop_doubled(&frame, w, h, [0.5, 0.5, 0.6, 0.6]);
+        let (cw, ch, px) = crop_doubled(&frame, w, h, [0.5, 0.5, 0.6, 0.6], 0.0);
         // x 48..=62 (15 px), y 24..=31 (8 px), doubled.
         assert_eq!((cw, ch), (30, 16));
         assert_eq!((px[0], px[1], px[2], px[29]), (48, 48, 49, 62));
-        let (_, ch, _) = crop_doubled(&frame, w, h, [0.0, 0.0, 1.0, 1.0]);
+        let (cw, _, px) = crop_doubled(&frame, w, h, [0.5, 0.5, 0.6, 0.6], WIDEN);
+        // A line 5 px high widened by 15 px each side: x 33..=77 (45 px).
+        assert_eq!((cw, px[0], px[89]), (90, 33, 77));
+        let (_, ch, _) = crop_doubled(&frame, w, h, [0.0, 0.0, 1.0, 1.0], WIDEN);
         assert_eq!(ch, 2 * 13, "a full-frame box is read in a band");
     }
 }

@@ -28,7 +28,7 @@ use crate::timeline::{self, Bed, Footage, Kind, MusicAnalysis, MusicTrack, SfxKi
 use crate::workdir::{Secret, WorkDir};
 
 /// Bump when the timeline or the synthesised sound for the same manifest changes.
-pub(crate) const VERSION: u32 = 3;
+pub(crate) const VERSION: u32 = 4;
 /// The built-in bed and the effects stem, written for the timeline.
 pub(crate) const BED: &str = "sound/bed.wav";
 pub(crate) const SFX: &str = "sound/sfx.wav";

@@ -7,8 +7,10 @@
 //! - on a cut, or at least `SLIVER_FRAMES` from the cuts on both sides, so no clip shows a few frames of a
 //!   neighbouring shot (a flash frame);
 //! - not inside a dissolve or a fade, which would open or close a clip on a blend of two shots;
-//! - not inside the film's own text (`with_text`: credits, captions, its title), widened by `TEXT_MARGIN_S`;
-//!   and a clip must not hold any of it either (`clear`), so no window reaches across it.
+//! - not inside the film's own text (`with_text`: credits, captions, its title), widened by `TEXT_MARGIN_S` and
+//!   on to a shot boundary within `TEXT_REACH_S` (text fades in and out with its shot, a title on black, a
+//!   caption over a new scene, before the measure finds it still); and a clip must not hold any of it either
+//!   (`clear`), so no window reaches across it.
 
 use crate::ingest::{DialogueEvent, Shot, TransitionKind};
 
@@ -19,6 +21,8 @@ pub(super) const SLIVER_FRAMES: u64 = 6;
 /// The film's own text is kept this far from any clip: a span's found edges may be up to half a proxy frame
 /// inside its real ones, and text fades in and out.
 pub(crate) const TEXT_MARGIN_S: f64 = 0.5;
+/// A shot boundary this near a text span's edge is where the text's shot starts or ends: its fade is the text's.
+pub(crate) const TEXT_REACH_S: f64 = 1.0;
 /// Half the width of a dissolve or fade around its shot boundary.
 const BLEND_S: f64 = 0.5;
 
@@ -104,13 +108,32 @@ impl Edges {
         edges
     }
 
-    /// No clip may show any of `spans` (film seconds), each widened by `TEXT_MARGIN_S`: their edges are forbidden
-    /// and `clear` refuses a window across them.
+    /// No clip may show any of `spans` (film seconds), each widened by `TEXT_MARGIN_S` and on to a shot boundary
+    /// within `TEXT_REACH_S`: their edges are forbidden and `clear` refuses a window across them.
     pub(crate) fn with_text(mut self, spans: impl IntoIterator<Item = (f64, f64)>) -> Edges {
         let last = self.frames();
+        let reach = (TEXT_REACH_S * self.fps).round() as u64;
         for (a, b) in spans {
             let from = (((a - TEXT_MARGIN_S - self.offset_s) * self.fps).floor().max(0.0) as u64).min(last);
             let to = (((b + TEXT_MARGIN_S - self.offset_s) * self.fps).ceil().max(0.0) as u64).min(last);
+            let (a, b) = (
+                ((a - self.offset_s) * self.fps).max(0.0) as u64,
+                ((b - self.offset_s) * self.fps).max(0.0) as u64,
+            );
+            let from = self
+                .shots
+                .iter()
+                .map(|&(s, _)| s)
+                .filter(|&s| s <= from && s + reach >= a)
+                .min()
+                .unwrap_or(from);
+            let to = self
+                .shots
+                .iter()
+                .map(|&(_, e)| e)
+                .filter(|&e| e >= to && e <= b + reach)
+                .max()
+                .unwrap_or(to);
             if to <= from {
                 continue;
             }
@@ -278,6 +301,23 @@ mod tests {
         assert!(!e.clear(10, 85) && !e.clear(60, 150), "a window across the text");
         assert_eq!((e.text_before(150), e.text_before(100)), (132, 0));
         assert_eq!((e.text_after(20), e.text_after(140)), (84, 240));
+    }
+
+    #[test]
+    fn text_reaches_to_the_cut_of_its_shot() {
+        // A title seen still from 4.9 s in a shot that starts at 100 (4.17 s) and ends at 150 (6.25 s), text
+        // until 5.5 s: the shot's start is within 1 s of the text, its end is not.
+        let shots = [
+            shot(0, 0, 100, TransitionKind::Start),
+            shot(1, 100, 150, TransitionKind::Fade),
+            shot(2, 150, 240, TransitionKind::Cut),
+        ];
+        let e = Edges::new(24.0, 0.0, 240, &shots, &[], (0.0, 10.0)).with_text([(4.9, 5.0)]);
+        assert!(
+            e.clear(10, 100) && !e.clear(10, 101),
+            "the fade-in before the text is its"
+        );
+        assert!(!e.clear(131, 200) && e.clear(132, 200));
     }
 
     #[test]

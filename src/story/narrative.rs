@@ -20,7 +20,7 @@ use crate::ingest::{
 use crate::workdir::WorkDir;
 
 /// Bump when the choice of clips changes, so resumed runs choose again.
-pub(crate) const VERSION: u32 = 3;
+pub(crate) const VERSION: u32 = 4;
 
 pub(crate) const VERSIONS: &[u32] = &[VERSION];
 
