@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand};
 use crate::export::Format;
 use crate::media::Rate;
 use crate::render::{DEFAULT_PRESET, PRESETS, Resolution};
-use crate::story::Length;
+use crate::story::{Length, TitleCard};
 use crate::workdir::Stage;
 
 const EXAMPLES: &str = "\
@@ -85,6 +85,11 @@ pub struct Args {
     /// A line under the title on the title card
     #[arg(long, value_name = "TEXT", conflicts_with = "manifest")]
     pub tagline: Option<String>,
+
+    /// The title card: `film` (the film's own title shot, when its title is found on screen; else the typeset
+    /// card) or `text` (the typeset card)
+    #[arg(long, value_name = "CARD", default_value = "film", value_parser = TitleCard::parse, conflicts_with = "manifest")]
+    pub title_card: TitleCard,
 
     /// Allow clips from the last 5 % of the story (the ending is left out by default)
     #[arg(long, conflicts_with = "manifest")]

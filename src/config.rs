@@ -13,7 +13,7 @@ use crate::ingest::dialogue::{self, SubtitleSource, find_source};
 use crate::media::{Probe, Rate, StreamInfo, Tools, probe};
 use crate::render::{Grade, Lut, Resolution, load_user_lut};
 use crate::sound::check_user_file;
-use crate::story::{Length, MANIFEST, MIN_LENGTH_S, Manifest, Vibe};
+use crate::story::{Length, MANIFEST, MIN_LENGTH_S, Manifest, TitleCard, Vibe};
 use crate::timeline::MusicTrack;
 use crate::workdir::{Secret, Stage, default_work_dir};
 
@@ -48,6 +48,8 @@ pub(crate) struct RunConfig {
     /// The text model's context window, tokens.
     pub text_context: usize,
     pub tagline: Option<String>,
+    /// `--title-card`.
+    pub title_card: TitleCard,
     /// `--resolution`; the film's own size when `None`.
     pub resolution: Option<Resolution>,
     /// `--fps`; the film's own rate when `None`.
@@ -129,6 +131,7 @@ impl RunConfig {
             vision,
             text_context: args.text_context as usize,
             tagline: args.tagline.clone(),
+            title_card: args.title_card,
             resolution,
             fps: args.fps,
             grade,

@@ -367,6 +367,33 @@ fn every_kind_of_overlay_text_is_found_and_none_reaches_the_trailer() {
     assert!((55.5..=56.5).contains(&end_start), "end credits start at {end_start}");
 
     assert_no_film_text(&work, &out, "The Last Signal");
+
+    // The title card is the film's own title shot (33–37 s on black, the shot 32–38 s), and says so.
+    let m = read_json(&work.join("TRAILER_MANIFEST.json"));
+    let (a, b) = (
+        m["title_shot"]["source_start_s"].as_f64().unwrap(),
+        m["title_shot"]["source_end_s"].as_f64().unwrap(),
+    );
+    assert!(
+        (31.9..=33.0).contains(&a) && (37.0..=38.1).contains(&b),
+        "title shot {a}–{b}"
+    );
+    let why = m["title_card_reason"].as_str().unwrap();
+    assert!(why.contains("THE LAST SIGNAL"), "{why}");
+    // Asked for the typeset card, the story stage chooses it.
+    let r = Cinecut::film(&film)
+        .vibe("thriller")
+        .length("spot")
+        .arg("--title-card")
+        .arg("text")
+        .until("narrative")
+        .work_dir(&work)
+        .quiet()
+        .run();
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let m = read_json(&work.join("TRAILER_MANIFEST.json"));
+    assert!(m.get("title_shot").is_none(), "{}", m["title_shot"]);
+    assert!(m["title_card_reason"].as_str().unwrap().contains("--title-card text"));
 }
 
 /// No clip of the work dir's manifest holds a frame of the film's own text (burned-in subtitles aside), and

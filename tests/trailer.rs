@@ -44,6 +44,14 @@ fn tears_of_steel_trailers_with_the_built_in_bed_and_with_a_music_file() {
         .run();
     assert_eq!(r.code, 0, "{}", r.stderr);
     the_films_own_text_is_found(&work);
+    // The title card is the film's own title sequence.
+    let m = read_json(&work.join("TRAILER_MANIFEST.json"));
+    let shot = &m["title_shot"];
+    assert!(
+        (64.0..66.0).contains(&shot["source_start_s"].as_f64().unwrap())
+            && (69.0..70.5).contains(&shot["source_end_s"].as_f64().unwrap()),
+        "{shot}"
+    );
     let tl = read_json(&work.join("timeline.json"));
     assert_eq!(tl["music"]["source"], "builtin");
     // The bed's pulse is where the timeline says: track it and compare.

@@ -95,6 +95,7 @@ impl Inputs {
                 title: cfg.title.clone(),
                 container_title: probe.title.clone(),
                 tagline: cfg.tagline.clone(),
+                title_card: cfg.title_card,
                 fingerprint: Some(fp.content_id()),
                 embedder: Embedder::locate(),
             }),
@@ -307,8 +308,8 @@ mod tests {
     use crate::media::parse_probe_json;
     use crate::render::Resolution;
     use crate::render::{Grade, Lut};
-    use crate::story::Length;
     use crate::story::VIBES;
+    use crate::story::{Length, TitleCard};
     use crate::timeline::{MusicSource, MusicTrack};
     use crate::workdir::Secret;
 
@@ -369,6 +370,7 @@ mod tests {
                 title: Some("Title".into()),
                 container_title: Some("Tag".into()),
                 tagline: Some("Tagline".into()),
+                title_card: TitleCard::Text,
                 fingerprint: Some("1000:abc".into()),
                 embedder: Some(p("/models/minilm")),
             }),

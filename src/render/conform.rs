@@ -120,7 +120,22 @@ pub(crate) fn run(
         source_pixels: video.width.unwrap_or(0) as u64 * video.height.unwrap_or(0) as u64,
         deinterlace: video.interlaced(),
     };
-    let pieces = plan::pieces(&tl);
+    // The film's title shot is graded only when the grade keeps its text legible.
+    let title_graded = match &inputs.grade {
+        Grade::Off => false,
+        Grade::Vibe(lut) | Grade::User { lut, .. } => lut.keeps_contrast(),
+    };
+    if tl.video.iter().any(|s| s.title_shot_s.is_some()) {
+        tracing::info!(
+            "the title card is the film's own title shot, {}",
+            if title_graded {
+                "graded"
+            } else {
+                "ungraded: the grade would flatten its text"
+            }
+        );
+    }
+    let pieces = plan::pieces(&tl, title_graded);
     progress.start(tl.frames, Unit::Items("frames"));
     let (paths, rendered) = picture::render_missing(tools, work, &pieces, &settings, jobs(), cancel, &mut |f| {
         progress.set(f)

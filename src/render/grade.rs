@@ -33,6 +33,8 @@ use crate::story::Vibe;
 pub(super) const LUT_SIZE: usize = 33;
 /// The `.cube` format's limit, and FFmpeg `lut3d`'s (`MAX_LEVEL`).
 const MAX_CUBE_SIZE: usize = 256;
+/// A grade keeps text legible when the luma step from ground to letters keeps this share of its size.
+const LEGIBLE: f64 = 0.85;
 /// Rec.709 luma weights: the grade's idea of brightness.
 const LUMA: [f64; 3] = [0.2126, 0.7152, 0.0722];
 const CUBE_FIX: &str =
@@ -279,6 +281,18 @@ impl Lut {
             )
         };
         std::array::from_fn(|i| (w[0] * c000[i] + w[1] * c1[i] + w[2] * c2[i] + w[3] * c111[i]).clamp(0.0, 1.0))
+    }
+
+    /// Whether text graded by this LUT stays as legible as it was: the luma step between a dark and a light
+    /// grey (a title's ground and its letters, either way round) keeps at least `LEGIBLE` of its size. A look
+    /// that lifts its blacks or flattens its contrast fails, and the film's own title shot is shown ungraded.
+    pub fn keeps_contrast(&self) -> bool {
+        let y = |g: f32| {
+            let c = self.apply([g, g, g]);
+            LUMA.iter().zip(c).map(|(w, v)| w * v as f64).sum::<f64>()
+        };
+        let (dark, light) = (0.08, 0.85);
+        (y(light) - y(dark)) >= LEGIBLE * (light - dark) as f64
     }
 
     /// A content key: blake3 of [`Lut::to_cube`], in hex.
@@ -880,6 +894,20 @@ mod tests {
     /// max − min of the channels: 0 for a neutral grey.
     fn chroma(c: [f32; 3]) -> f32 {
         c.iter().fold(f32::MIN, |m, &v| m.max(v)) - c.iter().fold(f32::MAX, |m, &v| m.min(v))
+    }
+
+    #[test]
+    fn a_flat_or_lifted_look_would_not_keep_a_title_legible() {
+        assert!(Lut::identity(LUT_SIZE).keeps_contrast());
+        let flat = Lut::from_fn("flat", LUT_SIZE, |c| c.map(|v| 0.3 + 0.4 * v));
+        assert!(!flat.keeps_contrast());
+        let kept: Vec<&str> = VIBES
+            .iter()
+            .filter(|v| Lut::for_vibe(v).keeps_contrast())
+            .map(|v| v.name)
+            .collect();
+        eprintln!("vibes whose grade keeps a title legible: {kept:?}");
+        assert!(kept.len() >= VIBES.len() / 2, "{kept:?}");
     }
 
     /// The vibe's four numbers without its look.

@@ -57,13 +57,13 @@ pub(super) struct Settings<'a> {
 impl Settings<'_> {
     /// The file name of a piece: a hash of its recipe and of everything in the settings that changes pixels.
     pub(super) fn key(&self, piece: &Piece) -> String {
-        // Black and the title card use neither the film nor the grade.
-        let film = piece.recipe.graded();
+        // Black and the typeset card use neither the film nor the grade.
+        let film = piece.recipe.uses_film();
         let mut key = serde_json::json!({
             "v": VERSION,
             "piece": piece,
             "source": film.then_some((self.source, &self.source_id, self.source_fps)),
-            "lut": film.then(|| self.lut.map(|(_, k)| k)),
+            "lut": piece.recipe.graded().then(|| self.lut.map(|(_, k)| k)),
             "size": self.size,
             "rate": self.rate,
             "x264": (self.preset, CRF, self.ffmpeg_version),
@@ -245,6 +245,23 @@ fn render_piece(
                 pad(s),
                 fade("in", fade_in.as_ref(), 0),
                 fade("out", fade_out.as_ref(), n),
+            )
+        }
+        Recipe::FilmTitle {
+            window,
+            fade: f,
+            graded,
+        } => {
+            cmd = cmd
+                .arg2("-ss", s.seek(window.from_s))
+                .arg2("-t", dur(window.real))
+                .input(s.source);
+            format!(
+                "{}{}{}{},format=yuv420p[v]",
+                window_chain(0, window, n, s, *graded),
+                pad(s),
+                fade("in", Some(f), 0),
+                fade("out", Some(f), n),
             )
         }
         Recipe::Dissolve { a, b } => {

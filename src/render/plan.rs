@@ -45,14 +45,29 @@ pub(super) enum Recipe {
     },
     /// `a` dissolves into `b` over the whole piece.
     Dissolve { a: Window, b: Window },
+    /// The film's own title shot as the title card, faded in from and out to black; graded only when the grade
+    /// keeps it legible.
+    FilmTitle { window: Window, fade: Fade, graded: bool },
 }
 
 impl Recipe {
-    /// Film pictures are graded; black and the title card are not (a lifted black would turn grey).
+    /// Film pictures are graded; black and the typeset card are not (a lifted black would turn grey).
     pub(super) fn graded(&self) -> bool {
-        matches!(self, Recipe::Clip { .. } | Recipe::Dissolve { .. })
+        match self {
+            Recipe::Clip { .. } | Recipe::Dissolve { .. } => true,
+            Recipe::FilmTitle { graded, .. } => *graded,
+            Recipe::Black | Recipe::Card { .. } => false,
+        }
+    }
+
+    /// Its pixels come from the film.
+    pub(super) fn uses_film(&self) -> bool {
+        !matches!(self, Recipe::Black | Recipe::Card { .. })
     }
 }
+
+/// The film's title shot fades in and out over this long (at most a quarter of the card each).
+const TITLE_FADE_S: f64 = 0.5;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub(super) struct Piece {
@@ -63,8 +78,9 @@ pub(super) struct Piece {
     pub recipe: Recipe,
 }
 
-/// The pieces of the trailer's picture, in order, covering every frame once.
-pub(super) fn pieces(tl: &Timeline) -> Vec<Piece> {
+/// The pieces of the trailer's picture, in order, covering every frame once. `title_graded`: the grade keeps
+/// the film's title shot legible.
+pub(super) fn pieces(tl: &Timeline, title_graded: bool) -> Vec<Piece> {
     let fps = tl.fps;
     let v = &tl.video;
     let dissolve_half = |i: usize| match v.get(i) {
@@ -90,6 +106,21 @@ pub(super) fn pieces(tl: &Timeline) -> Vec<Piece> {
             continue;
         }
         let recipe = match (seg.kind, seg.source_start_s) {
+            (Kind::Title, _) if let Some([from, to]) = seg.title_shot_s => {
+                let n = end - start;
+                Recipe::FilmTitle {
+                    window: Window {
+                        from_s: round_us(from),
+                        hold_before: 0,
+                        real: (((to - from) * fps).round() as u64).clamp(1, n),
+                    },
+                    fade: Fade {
+                        frames: ((TITLE_FADE_S * fps).round() as u64).min(n / 4),
+                        white: false,
+                    },
+                    graded: title_graded,
+                }
+            }
             (Kind::Clip | Kind::Button, Some(from)) => Recipe::Clip {
                 from_s: round_us(from + h_in as f64 / fps),
                 fade_in: if i > 0 { fade(seg) } else { None },
@@ -164,6 +195,33 @@ mod tests {
             keep_audio: false,
             text: (kind == Kind::Title).then(|| "Night Run".into()),
             tagline: None,
+            title_shot_s: None,
+        }
+    }
+
+    #[test]
+    fn the_films_title_shot_is_a_faded_window_of_the_film() {
+        let mut tl = sample();
+        let i = tl.video.iter().position(|s| s.kind == Kind::Title).unwrap();
+        // 96 frames of card; the film's title stops after 3 s (72 frames), the rest holds its last frame.
+        tl.video[i].title_shot_s = Some([64.9, 67.9]);
+        for graded in [true, false] {
+            let p = pieces(&tl, graded);
+            let piece = p.iter().find(|p| matches!(p.recipe, Recipe::FilmTitle { .. })).unwrap();
+            let Recipe::FilmTitle {
+                window,
+                fade,
+                graded: g,
+            } = &piece.recipe
+            else {
+                unreachable!()
+            };
+            assert_eq!(
+                (piece.frames, window.from_s, window.real, window.hold_before),
+                (96, 64.9, 72, 0)
+            );
+            assert_eq!((fade.frames, fade.white, *g), (12, false, graded));
+            assert!(piece.recipe.uses_film() && piece.recipe.graded() == graded);
         }
     }
 
@@ -203,7 +261,7 @@ mod tests {
     #[test]
     fn pieces_cover_every_frame_once() {
         let tl = sample();
-        let p = pieces(&tl);
+        let p = pieces(&tl, true);
         let mut at = 0;
         for piece in &p {
             assert_eq!(piece.start_frame, at, "{p:#?}");
@@ -215,7 +273,7 @@ mod tests {
 
     #[test]
     fn a_crossfade_is_its_own_piece_centred_on_the_cut() {
-        let p = pieces(&sample());
+        let p = pieces(&sample(), true);
         let d = &p[1];
         assert_eq!((d.start_frame, d.frames), (90, 12));
         let Recipe::Dissolve { a, b } = &d.recipe else {
@@ -237,7 +295,7 @@ mod tests {
         let mut tl = sample();
         tl.video[0].handle_after_s = 0.0;
         tl.video[1].handle_before_s = 2.0 / 24.0;
-        let p = pieces(&tl);
+        let p = pieces(&tl, true);
         let Recipe::Dissolve { a, b } = &p[1].recipe else {
             panic!()
         };
@@ -248,7 +306,7 @@ mod tests {
 
     #[test]
     fn fades_are_drawn_inside_the_clips() {
-        let p = pieces(&sample());
+        let p = pieces(&sample(), true);
         let Recipe::Clip { fade_out, .. } = &p[2].recipe else {
             panic!()
         };
@@ -282,8 +340,8 @@ mod tests {
         edited.video[1].source_start_s = Some(300.0);
         let key = |p: &Piece| serde_json::to_string(p).unwrap();
         let (a, b): (Vec<String>, Vec<String>) = (
-            pieces(&tl).iter().map(key).collect(),
-            pieces(&edited).iter().map(key).collect(),
+            pieces(&tl, true).iter().map(key).collect(),
+            pieces(&edited, true).iter().map(key).collect(),
         );
         let changed: Vec<usize> = (0..a.len()).filter(|&i| a[i] != b[i]).collect();
         // The clip's piece and the dissolve into it.
@@ -294,6 +352,6 @@ mod tests {
             s.start_frame += 24;
             s.end_frame += 24;
         }
-        assert_eq!(pieces(&shifted).iter().map(key).collect::<Vec<_>>(), a);
+        assert_eq!(pieces(&shifted, true).iter().map(key).collect::<Vec<_>>(), a);
     }
 }

@@ -128,6 +128,12 @@ pub struct Manifest {
     /// How the title card looks (`impact`, `classic`, `stark`, `epic`, `playful`, `clean`); the vibe's if absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title_style: Option<String>,
+    /// The film's own title shot, played as the title card instead of the typeset one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title_shot: Option<TitleShot>,
+    /// Why the title card is the film's shot or the typeset card.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title_card_reason: Option<String>,
     /// Identifies the film the times refer to, so a manifest is not rendered against another cut.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_fingerprint: Option<String>,
@@ -142,6 +148,13 @@ pub struct Manifest {
     /// Fields this version does not know: kept, ignored, written back.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+/// Where the film shows its own title: the card plays the middle of this stretch, faded in and out.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TitleShot {
+    pub source_start_s: f64,
+    pub source_end_s: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -431,6 +444,25 @@ impl Check {
         self.time(top, "", "silence_s", false);
         self.time(top, "", "title_card_s", false);
         self.one_of::<TitleStyle>(top, "", "title_style", "title style", &names(TitleStyle::ALL), false);
+        self.string(top, "", "title_card_reason", false);
+        match self.field(top, "", "title_shot", false) {
+            Some(Value::Object(shot)) => {
+                let a = self.time(shot, "title_shot.", "source_start_s", true);
+                let b = self.time(shot, "title_shot.", "source_end_s", true);
+                if let (Some(a), Some(b)) = (a, b)
+                    && b <= a
+                {
+                    self.problem(format!(
+                        "title_shot: source_end_s ({b}) must be after source_start_s ({a})"
+                    ));
+                }
+            }
+            Some(v) => self.problem(format!(
+                "title_shot must be an object with source_start_s and source_end_s, not {}",
+                shown(v)
+            )),
+            None => {}
+        }
 
         match self.field(top, "", "clips", true) {
             Some(Value::Array(clips)) if clips.is_empty() => self.problem("clips: at least one clip is needed".into()),
@@ -591,6 +623,17 @@ pub fn schema() -> Value {
                 "description": "The title card; it plays right before the first button clip, or last"
             },
             "title_style": { "type": "string", "enum": names(TitleStyle::ALL) },
+            "title_shot": {
+                "type": "object",
+                "required": ["source_start_s", "source_end_s"],
+                "properties": {
+                    "source_start_s": { "type": "number", "minimum": 0 },
+                    "source_end_s": { "type": "number", "minimum": 0 }
+                },
+                "description": "The film's own title shot, played as the title card (its middle, faded in and out) \
+                                instead of the typeset card; remove it for the typeset card"
+            },
+            "title_card_reason": { "type": "string", "description": "Why the title card is the film's or typeset" },
             "source_fingerprint": { "type": "string" },
             "clips": {
                 "type": "array", "minItems": 1,

@@ -9,6 +9,7 @@ use super::film::Film;
 use super::manifest::{MANIFEST, Manifest};
 use super::plan::Length;
 use super::rules;
+use super::title_shot::{self, TitleCard};
 use super::trailer::{self, Request};
 use super::vibes::Vibe;
 use crate::analyze::{Embedder, STRUCTURE, Structure, ZoneMatcher, read_scenes};
@@ -42,6 +43,8 @@ pub(crate) struct Inputs {
     pub container_title: Option<String>,
     /// A line under the title on the card.
     pub tagline: Option<String>,
+    /// `--title-card`: the film's own title shot when found, or the typeset card.
+    pub title_card: TitleCard,
     /// Size and content hash, not the mtime: a copied film still matches its manifest.
     pub fingerprint: Option<String>,
     /// The MiniLM model's folder (`Embedder::locate`), if installed.
@@ -101,6 +104,13 @@ pub(crate) fn run(opts: &Inputs, work: &WorkDir) -> Result<Outcome> {
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .map(String::from);
+    let (shot, why) = title_shot::choose(
+        opts.title_card,
+        &structure.text,
+        &shots.shots,
+        built.manifest.title_card_s.unwrap_or(0.0),
+    );
+    (built.manifest.title_shot, built.manifest.title_card_reason) = (shot, Some(why));
     let mut warnings: Vec<String> = zones.warning().into_iter().collect();
     warnings.extend(built.warnings);
 

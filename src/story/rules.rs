@@ -308,6 +308,8 @@ mod tests {
             silence_s: None,
             title_card_s: None,
             title_style: None,
+            title_shot: None,
+            title_card_reason: None,
             source_fingerprint: None,
             clips,
             structural_anchors: None,

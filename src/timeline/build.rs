@@ -390,15 +390,28 @@ fn segment(m: &Manifest, item: Item, start: u64, end: u64, fps: f64, source_star
         keep_audio: false,
         text: None,
         tagline: None,
+        title_shot_s: None,
     };
     match item {
         Item::Silence => base,
-        Item::Title => Segment {
-            kind: Kind::Title,
-            text: m.title.clone(),
-            tagline: m.tagline.clone(),
-            ..base
-        },
+        Item::Title => {
+            // The film's own title shot: the card's length from its middle, never before its start; frames
+            // past its end are the last one held.
+            let n_s = (end - start) as f64 / fps;
+            let window = m.title_shot.as_ref().map(|t| {
+                let from = ((t.source_start_s + t.source_end_s - n_s) / 2.0)
+                    .min(t.source_end_s - n_s)
+                    .max(t.source_start_s);
+                (from, (from + n_s).min(t.source_end_s))
+            });
+            Segment {
+                kind: Kind::Title,
+                text: m.title.clone(),
+                tagline: m.tagline.clone(),
+                title_shot_s: window.map(|(a, b)| [a, b]),
+                ..base
+            }
+        }
         Item::Clip(i) => {
             let c = &m.clips[i];
             Segment {

@@ -59,6 +59,10 @@ pub struct Segment {
     /// The line under the title.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tagline: Option<String>,
+    /// A title card that is the film's own title shot: the film seconds it starts at and where the film's title
+    /// stops (the last frame is held from there to the card's end). The typeset card when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title_shot_s: Option<[f64; 2]>,
 }
 
 fn is_zero(n: &u64) -> bool {

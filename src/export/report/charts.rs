@@ -40,6 +40,20 @@ pub(super) fn act_colour(act: Act) -> &'static str {
 /// Picture that is not a clip.
 pub(super) const TITLE_COLOUR: &str = "#f5e6c4";
 pub(super) const SILENCE_COLOUR: &str = "#000000";
+/// The film's own text on screen, by kind (`ingest::TextKind::name`); the title as the title card.
+pub(super) const TEXT_COLOURS: [(&str, &str); 4] = [
+    ("credits", "#a78bfa"),
+    ("caption", "#fb923c"),
+    ("title", TITLE_COLOUR),
+    ("subtitles", "#5eead4"),
+];
+
+pub(super) fn text_colour(kind: &str) -> &'static str {
+    TEXT_COLOURS
+        .iter()
+        .find(|(k, _)| *k == kind)
+        .map_or("#9ca3af", |(_, c)| c)
+}
 pub(super) const CARD_COLOUR: &str = "#3a4150";
 
 /// Escape text for SVG/XML content and attribute values.
@@ -108,6 +122,15 @@ pub(super) struct ClipMark {
     pub hover: String,
 }
 
+/// A stretch of the film's own text on screen (credits, a caption, its title, burned-in subtitles).
+#[derive(Debug, Clone)]
+pub(super) struct TextMark {
+    pub kind: &'static str,
+    pub start_s: f64,
+    pub end_s: f64,
+    pub words: String,
+}
+
 /// What the film timeline shows; times in film seconds.
 #[derive(Debug, Clone, Default)]
 pub(super) struct FilmChart {
@@ -120,10 +143,18 @@ pub(super) struct FilmChart {
     pub anchors: Vec<(&'static str, f64)>,
     pub opening_logos: Option<(f64, f64)>,
     pub end_credits: Option<(f64, f64)>,
+    /// `None` when the analysis predates the text measure.
+    pub text: Option<Vec<TextMark>>,
     pub clips: Vec<ClipMark>,
 }
 
-const FILM_LANES: [(&str, f64); 4] = [("Shots", 14.0), ("Dialogue", 26.0), ("Intensity", 64.0), ("Clips", 0.0)];
+const FILM_LANES: [(&str, f64); 5] = [
+    ("Shots", 14.0),
+    ("Text", 12.0),
+    ("Dialogue", 26.0),
+    ("Intensity", 64.0),
+    ("Clips", 0.0),
+];
 const LANE_GAP: f64 = 8.0;
 const TOP_LABELS_H: f64 = 20.0;
 const CLIP_ROW_H: f64 = 24.0;
@@ -181,6 +212,44 @@ pub(super) fn film_timeline(c: &FilmChart) -> String {
             s,
             r#"<rect class="{class}" x="{x:.1}" y="{sy:.1}" width="{w:.1}" height="{sh:.1}"/>"#
         );
+    }
+
+    // The film's own text, coloured by kind: what no clip may show.
+    let (ty, th) = lane("Text");
+    match &c.text {
+        Some(marks) if !marks.is_empty() => {
+            for m in marks {
+                let (x, w) = sc.span(m.start_s, m.end_s);
+                let words = if m.words.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", m.words)
+                };
+                let _ = write!(
+                    s,
+                    r#"<rect class="film-text" x="{x:.1}" y="{ty:.1}" width="{:.1}" height="{th:.1}" fill="{}"><title>{} {}–{}{}</title></rect>"#,
+                    w.max(1.5),
+                    text_colour(m.kind),
+                    m.kind,
+                    clock(m.start_s),
+                    clock(m.end_s),
+                    esc(&words)
+                );
+            }
+        }
+        found => {
+            let _ = write!(
+                s,
+                r#"<text class="empty" x="{:.1}" y="{:.1}">{}</text>"#,
+                PLOT_X0 + 8.0,
+                ty + th / 2.0 + 4.0,
+                if found.is_some() {
+                    "no text on screen found"
+                } else {
+                    "text on screen not measured"
+                }
+            );
+        }
     }
 
     // Dialogue density as one filled path.
@@ -628,6 +697,41 @@ mod tests {
         assert_eq!(svg.matches(r#"class="credits""#).count(), 2);
         assert!(svg.contains(">end credits</text>"));
         assert!(svg.contains("no dialogue"), "an empty dialogue lane says so");
+        assert!(svg.contains("text on screen not measured"));
+    }
+
+    #[test]
+    fn the_films_own_text_is_drawn_by_kind() {
+        let text = |kind, a, b, words: &str| TextMark {
+            kind,
+            start_s: a,
+            end_s: b,
+            words: words.into(),
+        };
+        let chart = FilmChart {
+            duration_s: 600.0,
+            text: Some(vec![
+                text("credits", 19.0, 22.5, "Netherlands Film Fund"),
+                text("caption", 42.0, 45.5, "40 YEARS <LATER>"),
+                text("title", 65.0, 70.0, "TEARS OF STEEL"),
+            ]),
+            ..Default::default()
+        };
+        let svg = film_timeline(&chart);
+        assert_eq!(svg.matches(r#"class="film-text""#).count(), 3);
+        assert!(
+            svg.contains(&format!(
+                r#"fill="{}"><title>title 1:05–1:10: TEARS OF STEEL"#,
+                TITLE_COLOUR
+            )),
+            "{svg}"
+        );
+        assert!(svg.contains("40 YEARS &lt;LATER&gt;"));
+        let none = film_timeline(&FilmChart {
+            text: Some(vec![]),
+            ..chart
+        });
+        assert!(none.contains("no text on screen found"));
     }
 
     #[test]

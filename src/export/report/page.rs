@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::charts::{self, ClipMark, FilmChart, SegmentMark, TrailerChart, act_colour, clock};
+use super::charts::{self, ClipMark, FilmChart, SegmentMark, TextMark, TrailerChart, act_colour, clock};
 use super::data::WorkData;
 use super::thumbs::Pick;
 use crate::export::cutlist::{act_name, timecode};
@@ -41,6 +41,8 @@ pub(super) struct Page {
     /// The acts the trailer uses (both charts), then the picture that is not a clip (the trailer chart only).
     pub legend: Vec<LegendItem>,
     pub legend_picture: Vec<LegendItem>,
+    /// The kinds of the film's own text the film timeline shows.
+    pub legend_text: Vec<LegendItem>,
     pub clips: Vec<ClipCard>,
     pub money: Vec<ClipCard>,
     pub commands: Vec<CommandView>,
@@ -203,6 +205,7 @@ pub(super) fn build(data: &WorkData, x: &Extras) -> Page {
         film_caption: film_caption(data),
         legend: legend(data),
         legend_picture: legend_picture(data),
+        legend_text: legend_text(data),
         money: money_shots(&clips),
         clips,
         commands: x
@@ -281,6 +284,18 @@ fn facts(data: &WorkData, x: &Extras) -> Vec<Fact> {
         value: clock(data.film_duration_s()),
         detail: film_detail,
     });
+    if let Some(title) = tl.video.iter().find(|s| s.kind == Kind::Title) {
+        facts.push(Fact {
+            label: "Title card",
+            value: if title.title_shot_s.is_some() {
+                "the film's own"
+            } else {
+                "typeset"
+            }
+            .into(),
+            detail: data.manifest.title_card_reason.clone().unwrap_or_default(),
+        });
+    }
     facts.push(Fact {
         label: "Analyzer",
         value: x.analyzer.to_string(),
@@ -402,6 +417,24 @@ fn legend(data: &WorkData) -> Vec<LegendItem> {
         .collect()
 }
 
+/// The kinds of the film's own text found on screen.
+fn legend_text(data: &WorkData) -> Vec<LegendItem> {
+    let found: Vec<&str> = data
+        .structure
+        .iter()
+        .flat_map(|s| s.text.iter().map(|t| t.kind.name()))
+        .collect();
+    charts::TEXT_COLOURS
+        .iter()
+        .filter(|(kind, _)| found.contains(kind))
+        .map(|(kind, colour)| LegendItem {
+            label: format!("film's own {kind}"),
+            colour,
+            style: "swatch",
+        })
+        .collect()
+}
+
 /// The title card, the silence and other cards, where the trailer has them.
 fn legend_picture(data: &WorkData) -> Vec<LegendItem> {
     let mut items = Vec::new();
@@ -504,6 +537,17 @@ pub(super) fn film_chart(data: &WorkData) -> FilmChart {
             .unwrap_or_default(),
         opening_logos: story.and_then(|s| s.opening_logos).map(|s| (s.start_s, s.end_s)),
         end_credits: story.and_then(|s| s.end_credits).map(|s| (s.start_s, s.end_s)),
+        text: story.map(|s| {
+            s.text
+                .iter()
+                .map(|t| TextMark {
+                    kind: t.kind.name(),
+                    start_s: t.start_s,
+                    end_s: t.end_s,
+                    words: t.words.clone().unwrap_or_default(),
+                })
+                .collect()
+        }),
         clips: clip_segments(data)
             .into_iter()
             .map(|(number, seg, clip)| {
@@ -541,7 +585,13 @@ pub(super) fn trailer_chart(data: &WorkData) -> TrailerChart {
             let number = numbers.iter().find(|(_, s)| std::ptr::eq(*s, seg)).map(|(n, _)| *n);
             let span = format!("{}–{}", clock(seg.start_s), clock(seg.end_s));
             let hover = match seg.kind {
-                Kind::Title => format!("Title card {span}: {}", seg.text.as_deref().unwrap_or("")),
+                Kind::Title => match seg.title_shot_s {
+                    Some([a, _]) => format!(
+                        "Title card {span}: the film's own title shot, from {} of the film",
+                        clock(a)
+                    ),
+                    None => format!("Title card {span}: {}", seg.text.as_deref().unwrap_or("")),
+                },
                 Kind::Silence => format!("Silence {span}: black, no sound"),
                 Kind::Card => format!("Card {span}: {}", seg.text.as_deref().unwrap_or("")),
                 Kind::Clip | Kind::Button => format!(

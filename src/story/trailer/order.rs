@@ -113,6 +113,8 @@ impl Chooser<'_> {
             silence_s: Some(round_time(plan.silence_s)),
             title_card_s: Some(round_time(plan.title_s)),
             title_style: Some(vibe.title_card.name().into()),
+            title_shot: None,
+            title_card_reason: None,
             source_fingerprint: req.fingerprint.clone(),
             clips,
             structural_anchors: Some(StructuralAnchors {
