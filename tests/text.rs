@@ -396,6 +396,81 @@ fn every_kind_of_overlay_text_is_found_and_none_reaches_the_trailer() {
     assert!(m["title_card_reason"].as_str().unwrap().contains("--title-card text"));
 }
 
+/// A film with its subtitles burned into the picture: each line drawn in the lower third while it is spoken.
+/// The text is found as burned-in subtitles, the user is told, and clips are still chosen from it.
+#[test]
+fn burned_in_subtitles_are_reported_and_clips_still_chosen() {
+    let d = tempfile::tempdir().unwrap();
+    let lines: Vec<(f64, f64, &str)> = (0..10)
+        .map(|i| {
+            let a = 3.0 + i as f64 * 5.0;
+            (
+                a,
+                a + 3.0,
+                [
+                    "Where were you last night?",
+                    "We have to leave now.",
+                    "Nobody told me anything.",
+                ][i % 3],
+            )
+        })
+        .collect();
+    let mut srt = String::new();
+    let mut draw_lines = Vec::new();
+    let stamp = |t: f64| format!("00:00:{:02},{:03}", t as u32, ((t.fract()) * 1000.0).round() as u32);
+    for (i, (a, b, text)) in lines.iter().enumerate() {
+        srt.push_str(&format!("{}\n{} --> {}\n{text}\n\n", i + 1, stamp(*a), stamp(*b)));
+        draw_lines.push(draw(text, "(w-tw)/2", "h-70", 26, "white", "DejaVu Sans", (*a, *b)));
+    }
+    let subs = d.path().join("burned.srt");
+    std::fs::write(&subs, srt).unwrap();
+    // Slow colour gradients whose colours jump every 6 s: a cut for the shot detector, so the story has shots.
+    let ground = format!("gradients=s={SIZE}:r={RATE}:speed=0.02:seed=4,hue=H=floor(t/6)*2.1");
+    let film = d.path().join("burned.mp4");
+    util::ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        &ground,
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=f=330:r=48000",
+        "-vf",
+        &format!("{},format=yuv420p", draw_lines.join(",")),
+        "-t",
+        "55",
+        "-map",
+        "0:v",
+        "-map",
+        "1:a",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-c:a",
+        "aac",
+        film.to_str().unwrap(),
+    ]);
+    let work = d.path().join("w");
+    let r = Cinecut::film(&film)
+        .subtitles(&subs)
+        .vibe("drama")
+        .until("narrative")
+        .work_dir(&work)
+        .run();
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("subtitles burned into its picture"), "{}", r.stderr);
+    let spans = spans_of(&work);
+    let burned = spans.iter().filter(|s| s["kind"] == "subtitles").count();
+    assert!(burned >= 9, "{burned} of 10 lines found burned in: {spans:#?}");
+    let clips = read_json(&work.join("TRAILER_MANIFEST.json"))["clips"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert!(clips >= 3, "{clips} clips");
+}
+
 /// No clip of the work dir's manifest holds a frame of the film's own text (burned-in subtitles aside), and
 /// the rendered trailer, read back at 2 fps, shows overlay text only on its own title card (which it does show).
 pub fn assert_no_film_text(work: &Path, out: &Path, title: &str) {

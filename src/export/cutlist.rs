@@ -466,7 +466,14 @@ fn markers(tl: &Timeline) -> Vec<Marker> {
             Kind::Title | Kind::Card => out.push(Marker {
                 at: s.start_frame,
                 name: "Title card".into(),
-                note: s.text.clone().unwrap_or_default(),
+                // The render plays the film's own title shot there; the cut list holds a title in its place.
+                note: match s.title_shot_s {
+                    Some([a, b]) => format!(
+                        "{}: the film's own title shot, film {a:.2}–{b:.2} s",
+                        s.text.as_deref().unwrap_or_default()
+                    ),
+                    None => s.text.clone().unwrap_or_default(),
+                },
             }),
             _ => {}
         }

@@ -178,6 +178,13 @@ pub(crate) fn run(
         dialogue: &dialogue.events,
     };
     let text = read_text::film_text(tools, work, inputs.tesseract.as_deref(), &film, cancel)?;
+    let burned = text.iter().filter(|s| s.kind == TextKind::Subtitles).count();
+    if burned > 0 {
+        tracing::warn!(
+            "the film has subtitles burned into its picture ({burned} stretches of lower-third text over its \
+             dialogue): its clips will show them; a copy of the film without them makes a cleaner trailer"
+        );
+    }
     let mut seconds = seconds(work, &shots, duration_s)?;
     for span in text.iter().filter(|s| s.kind != TextKind::Subtitles) {
         let (a, b) = (

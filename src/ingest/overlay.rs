@@ -317,7 +317,10 @@ fn mark_subtitles(spans: &mut [TextSpan], dialogue: &[DialogueEvent]) {
     if spoken.is_empty() {
         return;
     }
-    let lower = |s: &TextSpan| s.kind == TextKind::Caption && s.placement == Placement::LowerThird;
+    // A lower-third line with the dialogue is a subtitle even where the other rules called it credits (on a
+    // flat ground near the film's ends); a title or a roll is not.
+    let lower =
+        |s: &TextSpan| matches!(s.kind, TextKind::Caption | TextKind::Credits) && s.placement == Placement::LowerThird;
     let covered = spoken
         .iter()
         .filter(|d| spans.iter().any(|s| lower(s) && s.overlaps(d.start_s, d.end_s)))
