@@ -456,6 +456,7 @@ impl Check {
                         "title_shot: source_end_s ({b}) must be after source_start_s ({a})"
                     ));
                 }
+                self.in_film(b, "title_shot.", "source_end_s", duration);
             }
             Some(v) => self.problem(format!(
                 "title_shot must be an object with source_start_s and source_end_s, not {}",
@@ -728,6 +729,22 @@ mod tests {
         let p = problems(&v, Some(734.2));
         assert_eq!(p.len(), 1, "{p:#?}");
         p[0].clone()
+    }
+
+    #[test]
+    fn a_title_shot_is_a_stretch_of_the_film() {
+        let shot =
+            |a: f64, b: f64| move |v: &mut Value| v["title_shot"] = json!({"source_start_s": a, "source_end_s": b});
+        assert!(problems_or_none(shot(64.9, 69.9)).is_empty());
+        assert!(only_problem(shot(70.0, 69.0)).contains("must be after"));
+        assert!(only_problem(shot(730.0, 740.0)).contains("title_shot.source_end_s"));
+        assert!(only_problem(|v| v["title_shot"] = json!(65.0)).contains("must be an object"));
+    }
+
+    fn problems_or_none(edit: impl FnOnce(&mut Value)) -> Vec<String> {
+        let mut v = base();
+        edit(&mut v);
+        Manifest::parse(&v.to_string(), Some(734.2)).err().unwrap_or_default()
     }
 
     #[test]
