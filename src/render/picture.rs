@@ -206,7 +206,6 @@ fn render_piece(
 ) -> Result<()> {
     let mut cmd = FfCommand::ffmpeg(tools, "rendering a piece of the trailer's picture");
     let n = piece.frames;
-    let dur = |frames: u64| format!("{:.6}", s.rate.time(frames) + 0.5);
     let graph = match &piece.recipe {
         Recipe::Black => format!("{},format=yuv420p[v]", black(s, n)),
         Recipe::Card { title, tagline, style } => {
@@ -233,42 +232,29 @@ fn render_piece(
             fade_in,
             fade_out,
         } => {
-            cmd = cmd.arg2("-ss", s.seek(*from_s)).arg2("-t", dur(n)).input(s.source);
             let window = Window {
                 from_s: *from_s,
                 hold_before: 0,
                 real: n,
             };
-            format!(
-                "{}{}{}{},format=yuv420p[v]",
-                window_chain(0, &window, n, s, true),
-                pad(s),
-                fade("in", fade_in.as_ref(), 0),
-                fade("out", fade_out.as_ref(), n),
-            )
+            let (c, graph) = film_frames(cmd, &window, n, s, true, [fade_in.as_ref(), fade_out.as_ref()]);
+            cmd = c;
+            graph
         }
         Recipe::FilmTitle {
             window,
             fade: f,
             graded,
         } => {
-            cmd = cmd
-                .arg2("-ss", s.seek(window.from_s))
-                .arg2("-t", dur(window.real))
-                .input(s.source);
-            format!(
-                "{}{}{}{},format=yuv420p[v]",
-                window_chain(0, window, n, s, *graded),
-                pad(s),
-                fade("in", Some(f), 0),
-                fade("out", Some(f), n),
-            )
+            let (c, graph) = film_frames(cmd, window, n, s, *graded, [Some(f), Some(f)]);
+            cmd = c;
+            graph
         }
         Recipe::Dissolve { a, b } => {
             for w in [a, b] {
                 cmd = cmd
                     .arg2("-ss", s.seek(w.from_s))
-                    .arg2("-t", dur(w.real))
+                    .arg2("-t", read_for(s, w.real))
                     .input(s.source);
             }
             format!(
@@ -304,6 +290,35 @@ fn render_piece(
     }
     part.commit()?;
     Ok(())
+}
+
+/// How long to read the film for `frames` frames: half a second more, so the last is never cut short.
+fn read_for(s: &Settings, frames: u64) -> String {
+    format!("{:.6}", s.rate.time(frames) + 0.5)
+}
+
+/// `n` frames of the film's `window` (its last frame held past it), faded in and out, graded or not: a clip's
+/// piece and the film's title shot.
+fn film_frames(
+    cmd: FfCommand,
+    window: &Window,
+    n: u64,
+    s: &Settings,
+    graded: bool,
+    [fade_in, fade_out]: [Option<&Fade>; 2],
+) -> (FfCommand, String) {
+    let cmd = cmd
+        .arg2("-ss", s.seek(window.from_s))
+        .arg2("-t", read_for(s, window.real))
+        .input(s.source);
+    let graph = format!(
+        "{}{}{}{},format=yuv420p[v]",
+        window_chain(0, window, n, s, graded),
+        pad(s),
+        fade("in", fade_in, 0),
+        fade("out", fade_out, n),
+    );
+    (cmd, graph)
 }
 
 /// Frames in a file's video stream, from its packets (no decoding).
