@@ -282,24 +282,8 @@ fn write_images(tools: &Tools, work: &WorkDir, proxy: &Path, wanted: &BTreeSet<u
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ingest::shots::TransitionKind;
     use crate::ingest::spans::Span;
     use crate::ingest::subtitles::Emotion;
-
-    fn shot(id: usize, a: f64, b: f64) -> Shot {
-        Shot {
-            id,
-            start_frame: (a * 24.0) as u64,
-            end_frame: (b * 24.0) as u64,
-            start_s: a,
-            end_s: b,
-            transition_in: if id == 0 {
-                TransitionKind::Start
-            } else {
-                TransitionKind::Cut
-            },
-        }
-    }
 
     fn line(a: f64, b: f64) -> DialogueEvent {
         DialogueEvent {
@@ -334,14 +318,14 @@ mod tests {
     #[test]
     fn merge_keeps_the_subtitle_point() {
         // Shot midpoint 10.0 and subtitle midpoint 10.2 merge into the subtitle one.
-        let t = choose_times(&[line(9.7, 10.7)], &[shot(0, 0.0, 20.0)], &spans(20.0, None));
+        let t = choose_times(&[line(9.7, 10.7)], &[Shot::at_24fps(0, 0.0, 20.0)], &spans(20.0, None));
         assert_eq!(t, vec![(10.2, KeyframeSource::SubtitleMidpoint)]);
     }
 
     #[test]
     fn gaps_are_filled_at_both_ends() {
         // One shot midpoint at 50 in a 120 s story: fill at 30 before it, 80 and 110 after it.
-        let t = choose_times(&[], &[shot(0, 40.0, 60.0)], &spans(120.0, None));
+        let t = choose_times(&[], &[Shot::at_24fps(0, 40.0, 60.0)], &spans(120.0, None));
         let times: Vec<f64> = t.iter().map(|p| p.0).collect();
         assert_eq!(times, vec![30.0, 50.0, 80.0, 110.0]);
         assert_eq!(t[0].1, KeyframeSource::IntervalFill);
@@ -349,7 +333,11 @@ mod tests {
 
     #[test]
     fn nothing_from_the_credits() {
-        let shots = [shot(0, 0.0, 10.0), shot(1, 10.0, 100.0), shot(2, 100.0, 200.0)];
+        let shots = [
+            Shot::at_24fps(0, 0.0, 10.0),
+            Shot::at_24fps(1, 10.0, 100.0),
+            Shot::at_24fps(2, 100.0, 200.0),
+        ];
         let t = choose_times(&[line(150.0, 152.0)], &shots, &spans(200.0, Some(90.0)));
         assert!(t.iter().all(|p| p.0 < 90.0), "{t:?}");
         assert_eq!(shot_at(&shots, 55.0), 1);

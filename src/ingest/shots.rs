@@ -71,6 +71,25 @@ pub struct Shot {
     pub transition_in: TransitionKind,
 }
 
+#[cfg(test)]
+impl Shot {
+    /// For tests: the shot from `a` to `b` seconds of a 24 fps film, cut in (the first one starts the film).
+    pub(crate) fn at_24fps(id: usize, a: f64, b: f64) -> Shot {
+        Shot {
+            id,
+            start_frame: (a * 24.0) as u64,
+            end_frame: (b * 24.0) as u64,
+            start_s: a,
+            end_s: b,
+            transition_in: if id == 0 {
+                TransitionKind::Start
+            } else {
+                TransitionKind::Cut
+            },
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 struct Boundary {
     frame: u64,

@@ -98,7 +98,7 @@ fn round_ms(t: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ingest::{Placement, TransitionKind};
+    use crate::ingest::Placement;
 
     fn span(kind: TextKind, a: f64, b: f64) -> TextSpan {
         TextSpan {
@@ -111,20 +111,13 @@ mod tests {
         }
     }
 
-    fn shot(id: usize, a: f64, b: f64) -> Shot {
-        Shot {
-            id,
-            start_frame: (a * 24.0) as u64,
-            end_frame: (b * 24.0) as u64,
-            start_s: a,
-            end_s: b,
-            transition_in: TransitionKind::Cut,
-        }
-    }
-
     #[test]
     fn the_title_shot_reaches_to_its_fades_and_stops_at_its_cuts() {
-        let shots = [shot(0, 0.0, 64.86), shot(1, 64.86, 69.94), shot(2, 69.94, 80.0)];
+        let shots = [
+            Shot::at_24fps(0, 0.0, 64.86),
+            Shot::at_24fps(1, 64.86, 69.94),
+            Shot::at_24fps(2, 69.94, 80.0),
+        ];
         let text = [span(TextKind::Caption, 42.0, 45.5), span(TextKind::Title, 65.5, 70.0)];
         let (s, why) = choose(TitleCard::Film, &text, &shots, 5.0);
         assert_eq!(
@@ -144,7 +137,7 @@ mod tests {
 
     #[test]
     fn a_title_over_a_long_shot_keeps_to_its_own_span() {
-        let shots = [shot(0, 0.0, 100.0)];
+        let shots = [Shot::at_24fps(0, 0.0, 100.0)];
         let (s, _) = choose(TitleCard::Film, &[span(TextKind::Title, 40.0, 46.0)], &shots, 5.0);
         assert_eq!(
             s,
